@@ -1,0 +1,312 @@
+"""Registry v2 client for /api/pull (ollama-server.md §5.3) with Go's proxy rules (§1.6)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import ipaddress
+import json
+import os
+import socket
+import threading
+import time
+import urllib.parse
+
+from . import envconfig, store as store_mod
+
+PROGRESS_INTERVAL = 0.06  # §5.3: progress roughly every 60 ms
+
+
+class PullError(Exception):
+    pass
+
+
+# --- proxies: golang.org/x/net/http/httpproxy transcribed (ollama-server.md §1.6) --------------------
+
+
+def _env_any(*keys):
+    for k in keys:
+        v = os.environ.get(k, "")
+        if v:
+            return v
+    return ""
+
+
+def _parse_proxy(value):
+    if not value:
+        return None
+    u = urllib.parse.urlsplit(value)
+    if not u.scheme or not u.netloc:
+        u = urllib.parse.urlsplit("http://" + value)
+    return u
+
+
+def _split_host_port(addr):
+    if addr.startswith("["):
+        end = addr.find("]")
+        if end < 0 or not addr[end + 1:].startswith(":"):
+            return None
+        return addr[1:end], addr[end + 2:]
+    if addr.count(":") != 1:
+        return None
+    return tuple(addr.split(":"))
+
+
+def _ip(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def use_proxy(addr, no_proxy):
+    """httpproxy.config.useProxy: False when the address must be reached directly."""
+    if not addr:
+        return True
+    hp = _split_host_port(addr)
+    if hp is None:
+        return False
+    host, port = hp
+    if host == "localhost":
+        return False
+    ip = _ip(host)
+    if ip is not None and ip.is_loopback:
+        return False  # Go never proxies loopback
+    host = host.strip().lower()
+    for p in no_proxy.split(","):
+        p = p.strip().lower()
+        if not p:
+            continue
+        if p == "*":
+            return False
+        if "/" in p:
+            try:
+                net = ipaddress.ip_network(p, strict=False)
+            except ValueError:
+                net = None
+            if net is not None:
+                if ip is not None and ip in net:
+                    return False
+                continue
+        sp = _split_host_port(p)
+        if sp is not None:
+            phost, pport = sp
+            if not phost:
+                continue
+        else:
+            phost, pport = p, ""
+        pip = _ip(phost.strip("[]"))
+        if pip is not None:
+            if ip is not None and ip == pip and (not pport or pport == port):
+                return False
+            continue
+        if phost.startswith("*."):
+            phost = phost[1:]
+        match_host = False
+        if not phost.startswith("."):
+            match_host = True
+            phost = "." + phost
+        if host.endswith(phost) or (match_host and host == phost[1:]):
+            if not pport or pport == port:
+                return False
+    return True
+
+
+def proxy_for(url, environ=None):
+    """ProxyFromEnvironment: returns the proxy URL (SplitResult) for url, or None."""
+    if environ is not None:
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(environ)
+    try:
+        http_proxy = _parse_proxy(_env_any("HTTP_PROXY", "http_proxy"))
+        https_proxy = _parse_proxy(_env_any("HTTPS_PROXY", "https_proxy"))
+        no_proxy = _env_any("NO_PROXY", "no_proxy")
+    finally:
+        if environ is not None:
+            os.environ.clear()
+            os.environ.update(saved)
+    u = urllib.parse.urlsplit(url)
+    proxy = https_proxy if u.scheme == "https" else http_proxy if u.scheme == "http" else None
+    if proxy is None:
+        return None
+    port = u.port or (443 if u.scheme == "https" else 80)
+    host = u.hostname or ""
+    addr = ("[%s]:%d" % (host, port)) if ":" in host else ("%s:%d" % (host, port))
+    return proxy if use_proxy(addr, no_proxy) else None
+
+
+class Response:
+    def __init__(self, conn, resp):
+        self.conn = conn
+        self.resp = resp
+        self.status = resp.status
+
+    def read(self, n=None):
+        return self.resp.read() if n is None else self.resp.read(n)
+
+    def close(self):
+        self.conn.close()
+
+
+def http_get(url, headers=None, timeout=30, _redirects=0):
+    """GET through the proxy Go would choose; follows redirects like net/http."""
+    u = urllib.parse.urlsplit(url)
+    proxy = proxy_for(url)
+    hdrs = {"User-Agent": "ollama/%s (amd64 linux) Go/go1.24.0" % _version()}
+    hdrs.update(headers or {})
+    port = u.port or (443 if u.scheme == "https" else 80)
+    path = u.path + ("?" + u.query if u.query else "")
+    try:
+        if proxy is not None:
+            pport = proxy.port or (443 if proxy.scheme == "https" else 80)
+            if proxy.username:
+                cred = "%s:%s" % (urllib.parse.unquote(proxy.username), urllib.parse.unquote(proxy.password or ""))
+                auth = {"Proxy-Authorization": "Basic " + base64.b64encode(cred.encode()).decode()}
+            else:
+                auth = {}
+            if u.scheme == "https":
+                conn = http.client.HTTPSConnection(proxy.hostname, pport, timeout=timeout)
+                conn.set_tunnel(u.hostname, port, headers=auth)
+                conn.request("GET", path, headers=hdrs)
+            else:
+                conn = http.client.HTTPConnection(proxy.hostname, pport, timeout=timeout)
+                hdrs.update(auth)
+                conn.request("GET", url, headers=hdrs)
+        else:
+            cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
+            conn = cls(u.hostname, port, timeout=timeout)
+            conn.request("GET", path, headers=hdrs)
+        resp = conn.getresponse()
+    except (OSError, http.client.HTTPException) as e:
+        raise PullError('Get "%s": %s' % (url, _go_net_error(e, u.hostname, port, proxy)))
+    if resp.status in (301, 302, 303, 307, 308) and _redirects < 10:
+        loc = resp.getheader("Location", "")
+        conn.close()
+        return http_get(urllib.parse.urljoin(url, loc), headers, timeout, _redirects + 1)
+    return Response(conn, resp)
+
+
+def _go_net_error(e, host, port, proxy):
+    if proxy is not None:
+        return "proxyconnect tcp: dial tcp %s:%s: %s" % (proxy.hostname, proxy.port or 80, _errtext(e))
+    if isinstance(e, socket.gaierror):
+        return "dial tcp: lookup %s: no such host" % host
+    return "dial tcp %s:%s: %s" % (host, port, _errtext(e))
+
+
+def _errtext(e):
+    if isinstance(e, ConnectionRefusedError):
+        return "connect: connection refused"
+    if isinstance(e, socket.timeout):
+        return "i/o timeout"
+    return str(e).lower()
+
+
+def _version():
+    from . import VERSION
+    return VERSION
+
+
+# --- the pull itself ------------------------------------------------------------------------------
+
+
+def pull_model(store, name, insecure, emit, cancelled=lambda: False):
+    """PullModel: emits ProgressResponse dicts; raises PullError on failure (ollama-server.md §5.3)."""
+    emit({"status": "pulling manifest"})
+    if name.scheme == "http" and not insecure:
+        raise PullError("insecure protocol http")
+    scheme = "http" if insecure else "https"
+    base = "%s://%s/v2/%s/%s" % (scheme, name.host, name.namespace, name.model)
+    old = None
+    existing = store.find(name)
+    if existing is not None:
+        try:
+            old = json.loads(store.read_manifest(existing))
+        except (OSError, ValueError):
+            old = None
+    try:
+        resp = http_get("%s/manifests/%s" % (base, name.tag), {"Accept": store_mod.MT_MANIFEST})
+    except PullError as e:
+        raise PullError("pull model manifest: %s" % e)
+    body = resp.read()
+    resp.close()
+    if resp.status == 404:
+        raise PullError("pull model manifest: file does not exist")
+    if resp.status != 200:
+        raise PullError("pull model manifest: %d: %s" % (resp.status, body.decode("utf-8", "replace").strip()))
+    try:
+        manifest = json.loads(body)
+        layers = list(manifest.get("layers") or []) + [manifest["config"]]
+    except (ValueError, KeyError, TypeError):
+        raise PullError("pull model manifest: invalid manifest")
+    for layer in layers:
+        _download(store, base, layer, emit, cancelled)
+    emit({"status": "verifying sha256 digest"})
+    for layer in layers:
+        h = hashlib.sha256()
+        with open(store.blob_path(layer["digest"]), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        if "sha256:" + h.hexdigest() != layer["digest"]:
+            os.remove(store.blob_path(layer["digest"]))
+            raise PullError("digest mismatch, file must be downloaded again")
+    emit({"status": "writing manifest"})
+    store.write_manifest(name if existing is None else existing, body)
+    if old is not None and not envconfig.bool_env("OLLAMA_NOPRUNE"):
+        new_digests = {x["digest"] for x in layers}
+        old_digests = {x.get("digest") for x in (old.get("layers") or []) + [old.get("config") or {}]}
+        if old_digests - new_digests:
+            emit({"status": "removing unused layers"})  # §5.3 step 5
+            store.prune()
+    emit({"status": "success"})
+
+
+def _progress(layer, completed):
+    d = layer["digest"]
+    msg = {"status": "pulling %s" % d.split(":", 1)[-1][:12], "digest": d, "total": int(layer["size"])}
+    if completed:
+        msg["completed"] = completed
+    return msg
+
+
+def _download(store, base, layer, emit, cancelled):
+    digest, size = layer["digest"], int(layer["size"])
+    if store.has_blob(digest, size):
+        emit(_progress(layer, size))  # §5.3: a blob already on disk gives one line with completed == total
+        return
+    try:
+        resp = http_get("%s/blobs/%s" % (base, digest), timeout=60)
+    except PullError as e:
+        raise PullError(str(e))
+    if resp.status != 200:
+        body = resp.read()
+        resp.close()
+        raise PullError("%d: %s" % (resp.status, body.decode("utf-8", "replace").strip()))
+    path = store.blob_path(digest)
+    tmp = "%s-partial-%d-%d" % (path, os.getpid(), threading.get_ident())  # concurrent pulls never share a partial file
+    done = 0
+    last = 0.0
+    emit(_progress(layer, 0))
+    try:
+        with open(tmp, "wb") as f:
+            while True:
+                if cancelled():
+                    raise PullError("context canceled")
+                chunk = resp.read(256 * 1024)
+                if not chunk:
+                    break
+                f.write(chunk)
+                done += len(chunk)
+                now = time.monotonic()
+                if now - last >= PROGRESS_INTERVAL:
+                    last = now
+                    emit(_progress(layer, done))
+    except (OSError, http.client.HTTPException) as e:
+        raise PullError("%s: %s" % (digest, e))
+    finally:
+        resp.close()
+    if done != size:
+        raise PullError("digest mismatch, file must be downloaded again")
+    os.replace(tmp, path)
+    emit(_progress(layer, done))

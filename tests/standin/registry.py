@@ -1,0 +1,279 @@
+"""Stand-in model registry (registry v2 shape Ollama pulls from, ollama-server.md §5.3/§5.4), stdlib only.
+
+Serves fixture models with stable digests (all bytes generated deterministically at start):
+  library/tinyllama:latest    llama, 1.1B, Q4_0 (small GGUF-shaped blob)
+  library/nomic-embed:latest  nomic-bert, 137M, F16, embedding capability
+  library/bigmodel:latest     llama, 7B, Q4_K_M, size from --big-size-mb
+  acme/tinycoder:1b           qwen2, 494M, Q8_0 (a non-library namespace)
+POST /standin/bump/<ns>/<model>/<tag> publishes a new digest for an existing tag (the model layer changes).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import re
+import socketserver
+import struct
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ollama_standin import gguf  # noqa: E402
+from ollama_standin.store import (MT_CONFIG, MT_LICENSE, MT_MANIFEST, MT_MODEL, MT_PARAMS, MT_TEMPLATE,  # noqa: E402
+                                  descriptor, manifest_bytes)
+
+BLOCK = 1 << 20
+
+FIXTURES = {
+    ("library", "tinyllama", "latest"): {
+        "arch": "llama", "params": 1100048384, "ptype": "1.1B", "ftype": "Q4_0", "ctx": 2048, "embd": 2048, "size_kb": 1536,
+        "template": "<|system|>\n{{ .System }}</s>\n<|user|>\n{{ .Prompt }}</s>\n<|assistant|>\n",
+        "parameters": {"stop": ["<|system|>", "<|user|>", "<|assistant|>", "</s>"]},
+        "license": "Apache License 2.0 (stand-in fixture, no real weights)",
+    },
+    ("library", "nomic-embed", "latest"): {
+        "arch": "nomic-bert", "params": 136727040, "ptype": "137M", "ftype": "F16", "ctx": 2048, "embd": 768, "size_kb": 512,
+        "pooling": 1, "parameters": {"num_ctx": 8192}, "license": "Apache License 2.0 (stand-in fixture)",
+    },
+    ("library", "bigmodel", "latest"): {
+        "arch": "llama", "params": 6738415616, "ptype": "6.7B", "ftype": "Q4_K_M", "ctx": 4096, "embd": 4096, "size_kb": None,
+        "template": "[INST] {{ .Prompt }} [/INST]", "parameters": {"stop": ["[INST]", "[/INST]"]},
+    },
+    ("acme", "tinycoder", "1b"): {
+        "arch": "qwen2", "params": 494032768, "ptype": "494.03M", "ftype": "Q8_0", "ctx": 32768, "embd": 896, "size_kb": 768,
+        "template": "{{ if .System }}<|im_start|>system\n{{ .System }}<|im_end|>\n{{ end }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n"
+                    "<|im_start|>assistant\n{{ if .Suffix }}{{ .Suffix }}{{ end }}",
+        "parameters": {"stop": ["<|im_start|>", "<|im_end|>"], "temperature": 0.2},
+    },
+}
+
+
+class Blob:
+    """Deterministic bytes: a GGUF header followed by a repeated pseudo-random block."""
+
+    def __init__(self, head, size, seed):
+        self.head = head
+        self.size = max(size, len(head))
+        block = bytearray()
+        counter = 0
+        while len(block) < BLOCK:
+            block += hashlib.sha256(seed + struct.pack("<Q", counter)).digest() * 64
+            counter += 1
+        self.block = bytes(block[:BLOCK])
+        h = hashlib.sha256()
+        for chunk in self.chunks(0, self.size):
+            h.update(chunk)
+        self.digest = "sha256:" + h.hexdigest()
+
+    def chunks(self, start, end):
+        pos = start
+        while pos < end:
+            if pos < len(self.head):
+                piece = self.head[pos:min(end, len(self.head))]
+            else:
+                off = (pos - len(self.head)) % BLOCK
+                piece = self.block[off:off + min(end - pos, BLOCK - off)]
+            yield piece
+            pos += len(piece)
+
+
+class Registry:
+    def __init__(self, big_size_mb):
+        self.lock = threading.Lock()
+        self.big_size = int(big_size_mb * 1024 * 1024)
+        self.revisions = {key: 0 for key in FIXTURES}
+        self.blobs = {}
+        self.manifests = {}
+        self.requests = []
+        for key in FIXTURES:
+            self.build(key)
+
+    def _add_bytes(self, media_type, data):
+        desc = descriptor(media_type, data)
+        self.blobs[desc["digest"]] = data
+        return desc
+
+    def build(self, key):
+        spec = FIXTURES[key]
+        rev = self.revisions[key]
+        kv = {"general.architecture": spec["arch"], "general.name": key[1], "general.parameter_count": spec["params"],
+              "general.file_type_name": spec["ftype"], "general.quantization_version": 2,
+              "%s.context_length" % spec["arch"]: spec["ctx"], "%s.embedding_length" % spec["arch"]: spec["embd"],
+              "%s.block_count" % spec["arch"]: 22, "tokenizer.ggml.model": "gpt2"}
+        if spec.get("pooling"):
+            kv["%s.pooling_type" % spec["arch"]] = spec["pooling"]
+        if rev:
+            kv["general.standin_revision"] = rev
+        size = spec["size_kb"] * 1024 if spec["size_kb"] else self.big_size
+        blob = Blob(gguf.encode(kv), size, ("%s/%s:%s@%d" % (key + (rev,))).encode())
+        self.blobs[blob.digest] = blob
+        layers = [{"mediaType": MT_MODEL, "digest": blob.digest, "size": blob.size}]
+        if spec.get("template"):
+            layers.append(self._add_bytes(MT_TEMPLATE, spec["template"].encode()))
+        if spec.get("license"):
+            layers.append(self._add_bytes(MT_LICENSE, spec["license"].encode()))
+        if spec.get("parameters"):
+            layers.append(self._add_bytes(MT_PARAMS, json.dumps(spec["parameters"], separators=(",", ":"), sort_keys=True).encode()))
+        config = {"model_format": "gguf", "model_family": spec["arch"], "model_families": [spec["arch"]], "model_type": spec["ptype"],
+                  "file_type": spec["ftype"], "architecture": "amd64", "os": "linux",
+                  "rootfs": {"type": "layers", "diff_ids": [x["digest"] for x in layers]}}
+        cfg = self._add_bytes(MT_CONFIG, json.dumps(config, separators=(",", ":")).encode())
+        self.manifests[key] = manifest_bytes(cfg, layers)
+
+    def bump(self, key):
+        with self.lock:
+            self.revisions[key] += 1
+            self.build(key)
+            return self.manifests[key]
+
+    def listing(self):
+        out = []
+        for key, data in sorted(self.manifests.items()):
+            out.append({"name": "%s/%s:%s" % key, "revision": self.revisions[key], "manifest_digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                        "size": sum(x["size"] for x in json.loads(data)["layers"]) + json.loads(data)["config"]["size"]})
+        return out
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "standin-registry"
+    registry = None
+    throttle = 0
+
+    def log_message(self, format, *args):  # noqa: A002
+        sys.stderr.write("%s registry %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), format % args))
+
+    def _send(self, status, data=b"", ctype="application/json", headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _error(self, status, code, message):
+        self._send(status, json.dumps({"errors": [{"code": code, "message": message, "detail": {}}]}).encode())
+
+    def do_GET(self):
+        reg = self.registry
+        with reg.lock:
+            reg.requests.append({"method": self.command, "path": self.path, "host": self.headers.get("Host", "")})
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        path = self.path.split("?")[0]
+        # Absolute-form request target (a client talking to us as if we were a proxy) is refused.
+        if path == "/v2/" or path == "/v2":
+            return self._send(200, b"{}", headers=[("Docker-Distribution-API-Version", "registry/2.0")])
+        if path == "/standin/models":
+            return self._send(200, json.dumps(reg.listing()).encode())
+        if path == "/standin/requests":
+            return self._send(200, json.dumps(reg.requests).encode())
+        m = re.fullmatch(r"/standin/bump/([^/]+)/([^/]+)/([^/]+)", path)
+        if m and self.command == "POST":
+            key = m.groups()
+            if key not in reg.manifests:
+                return self._error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+            data = reg.bump(key)
+            return self._send(200, json.dumps({"name": "%s/%s:%s" % key, "manifest_digest": "sha256:" + hashlib.sha256(data).hexdigest()}).encode())
+        m = re.fullmatch(r"/v2/([^/]+)/([^/]+)/manifests/([^/]+)", path)
+        if m and self.command in ("GET", "HEAD"):
+            data = reg.manifests.get(m.groups())
+            if data is None:
+                return self._error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+            return self._send(200, data, MT_MANIFEST, [("Docker-Content-Digest", "sha256:" + hashlib.sha256(data).hexdigest())])
+        m = re.fullmatch(r"/v2/([^/]+)/([^/]+)/blobs/(sha256:[0-9a-f]{64})", path)
+        if m and self.command in ("GET", "HEAD"):
+            return self._blob(m.group(3))
+        return self._error(404, "NAME_UNKNOWN", "repository name not known to registry")
+
+    do_HEAD = do_POST = do_GET
+
+    def _blob(self, digest):
+        blob = self.registry.blobs.get(digest)
+        if blob is None:
+            return self._error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+        if isinstance(blob, bytes):
+            size = len(blob)
+        else:
+            size = blob.size
+        start, end, status = 0, size, 200
+        rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        if rng:
+            start = int(rng.group(1))
+            end = min(size, int(rng.group(2)) + 1) if rng.group(2) else size
+            status = 206
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(end - start))
+        self.send_header("Docker-Content-Digest", digest)
+        if status == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        chunks = [blob[start:end]] if isinstance(blob, bytes) else blob.chunks(start, end)
+        t0 = time.monotonic()
+        sent = 0
+        try:
+            for chunk in chunks:
+                for i in range(0, len(chunk), 65536):
+                    piece = chunk[i:i + 65536]
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                    if self.throttle:
+                        ahead = sent / self.throttle - (time.monotonic() - t0)
+                        if ahead > 0:
+                            time.sleep(ahead)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", default=os.environ.get("OLLAMA_STANDIN_REGISTRY_HOST", "0.0.0.0"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("OLLAMA_STANDIN_REGISTRY_PORT", "5000")))
+    p.add_argument("--big-size-mb", type=float, default=float(os.environ.get("OLLAMA_STANDIN_BIG_SIZE_MB", "32")),
+                   help="size of library/bigmodel's model layer in MiB (default 32)")
+    p.add_argument("--throttle-bps", type=int, default=int(os.environ.get("OLLAMA_STANDIN_REGISTRY_THROTTLE_BPS", "0")),
+                   help="limit blob downloads to this many bytes/s per request (0 = unlimited)")
+    p.add_argument("--bump", action="append", default=[], metavar="NS/MODEL:TAG",
+                   help="start with this tag already bumped once (repeatable)")
+    a = p.parse_args(argv)
+    reg = Registry(a.big_size_mb)
+    for item in a.bump:
+        m = re.fullmatch(r"([^/]+)/([^:]+):(.+)", item)
+        if not m or m.groups() not in reg.manifests:
+            p.error("unknown fixture %s" % item)
+        reg.bump(m.groups())
+    Handler.registry = reg
+    Handler.throttle = a.throttle_bps
+    srv = Server((a.host, a.port), Handler)
+    for item in reg.listing():
+        sys.stderr.write("fixture %s %s %d bytes\n" % (item["name"], item["manifest_digest"], item["size"]))
+    sys.stderr.write("standin registry listening on %s:%d\n" % srv.server_address[:2])
+    sys.stderr.flush()
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_ignored: sys.exit(0))
+    sys.exit(main())
