@@ -22,7 +22,7 @@ PIP_WHEEL_DIR := $(BUILD)/wheels
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 
 .PHONY: help test venv env docker images image-debian12 image-debian13 standin standin-build \
-	lint sanity ansible-test-shim unit molecule molecule-all collection-build
+	lint sanity ansible-test-shim unit integration molecule molecule-all collection-build
 
 help:
 	@echo "make test                  every stage below, timed (what .ci/run calls)"
@@ -33,12 +33,13 @@ help:
 	@echo "make lint                  yamllint, ansible-lint (production profile), changelog fragments, scenario rules"
 	@echo "make sanity                ansible-test sanity --venv on a copy under build/sanity/"
 	@echo "make unit                  pytest tests/unit and tests/standin/tests"
+	@echo "make integration           module integration targets against a running stand-in (tests/integration/)"
 	@echo "make molecule SCENARIO=x   molecule test -s x (MOLECULE_COMMAND=converge|verify|destroy|... for one step)"
 	@echo "make molecule-all          every molecule scenario, one after the other"
 	@echo "make collection-build      ansible-galaxy collection build into build/dist/"
 
 test:
-	@scripts/run-stages.sh venv docker images standin -- lint sanity unit molecule-all
+	@scripts/run-stages.sh venv docker images standin -- lint sanity unit integration molecule-all
 
 venv:
 	@scripts/bootstrap-venv.sh
@@ -103,6 +104,10 @@ unit: env
 	rc=0; $(ENV) PYTHONPATH=$(BUILD)/collections pytest -p no:cacheprovider "$${dirs[@]}" || rc=$$?; \
 	if [[ $$rc -eq 5 ]]; then echo "unit: no tests collected (pytest exit 5), treated as success"; rc=0; fi; \
 	exit $$rc
+
+# the modules' integration targets, run with ansible-playbook against a stand-in on loopback
+integration: env
+	$(ENV) python tests/integration/run.py
 
 molecule: env docker images standin
 	$(ENV) molecule $(MOLECULE_COMMAND) -s $(SCENARIO)

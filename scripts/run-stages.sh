@@ -26,6 +26,12 @@ print_table() {
         printf '%-16s %8s  %s\n' "${names[$i]}" "${seconds[$i]}" "${results[$i]}"
     done
     printf '%-16s %8s  %s\n' total "$((SECONDS - run_start))" "$([[ ${failed} -eq 0 ]] && echo ok || echo FAILED)"
+    local passed=0 failures=0 r
+    for r in "${results[@]}"; do
+        if [[ "${r}" == ok ]]; then passed=$((passed + 1)); else failures=$((failures + 1)); fi
+    done
+    # the plain closing line CI reads: one count per stage
+    printf '\nstages: %d passed, %d failed\n' "${passed}" "${failures}"
 }
 
 for stage in "$@"; do
