@@ -17,6 +17,8 @@ SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/m
 # the interpreter ansible-test uses (pyenv shims for other versions are on PATH here and would fail)
 SANITY_PYTHON ?= 3.11
 UNIT_DIRS ?= tests/unit tests/standin/tests
+# roles whose README variable table must match meta/argument_specs.yml
+ARGSPEC_ROLES := $(patsubst %/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml))
 PIP_WHEEL_DIR := $(BUILD)/wheels
 # ansible-test reads its pip bootstrap script from here (always $HOME, never ANSIBLE_HOME)
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
@@ -81,7 +83,7 @@ standin-build:
 # every linter runs even when an earlier one fails; the stage fails if any did
 lint: env
 	@rc=0; \
-	for cmd in "yamllint --strict ." "ansible-lint" "antsibull-changelog lint" "python scripts/check-molecule-scenarios.py"; do \
+	for cmd in "yamllint --strict ." "ansible-lint" "antsibull-changelog lint" "python scripts/check-molecule-scenarios.py" "python scripts/argspec-table.py --check $(ARGSPEC_ROLES)"; do \
 	  echo "+ $$cmd"; $(ENV) $$cmd || { echo "lint: '$$cmd' failed"; rc=1; }; \
 	done; \
 	exit $$rc

@@ -1,0 +1,118 @@
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""testinfra checks for the default scenario of the localllm.ollama.ollama role."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+
+VERSION = "0.32.15"
+API = "http://127.0.0.1:11434"
+
+
+def _journal(host):
+    return host.run("journalctl -u ollama --no-pager -n 50").stdout
+
+
+def test_service_active_and_enabled(host):
+    service = host.service("ollama")
+    assert service.is_running, _journal(host)
+    assert service.is_enabled
+
+
+def test_unit_and_dropin_are_the_roles(host):
+    unit = host.file("/etc/systemd/system/ollama.service")
+    dropin = host.file("/etc/systemd/system/ollama.service.d/10-localllm.conf")
+    assert unit.exists and unit.user == "root" and unit.mode == 0o644
+    assert "ExecStart=/usr/local/bin/ollama serve" in unit.content_string
+    assert "Environment" not in unit.content_string
+    assert dropin.exists and dropin.mode == 0o644
+
+
+@pytest.mark.parametrize("assignment", [
+    "HOME=/usr/share/ollama",
+    "OLLAMA_HOST=0.0.0.0:11434",
+    "OLLAMA_ORIGINS=https://dify.example.com,chrome-extension://*",
+    "OLLAMA_KEEP_ALIVE=10m",
+    "OLLAMA_NUM_PARALLEL=2",
+    "OLLAMA_FLASH_ATTENTION=1",
+    "OLLAMA_KV_CACHE_TYPE=q8_0",
+    "OLLAMA_NO_CLOUD=1",
+])
+def test_systemctl_show_has_dropin_environment(host, assignment):
+    # systemctl quotes assignments that contain special characters (the `*` of an origin)
+    env = host.check_output("systemctl show ollama -p Environment --value")
+    assert assignment in shlex.split(env)
+
+
+def test_unset_settings_are_not_set(host):
+    env = host.check_output("systemctl show ollama -p Environment --value")
+    assert "OLLAMA_MODELS" not in env and "OLLAMA_CONTEXT_LENGTH" not in env
+
+
+def test_process_runs_as_ollama_with_home(host):
+    pid = host.check_output("systemctl show ollama -p MainPID --value")
+    assert pid != "0", _journal(host)
+    assert host.check_output("ps -o user= -p %s" % pid).strip() == "ollama"
+    environ = host.check_output("tr '\\0' '\\n' < /proc/%s/environ" % pid).splitlines()
+    assert "HOME=/usr/share/ollama" in environ
+
+
+def test_api_answers_on_the_configured_bind(host):
+    listening = host.check_output("ss -Hltn 'sport = :11434'")
+    assert "0.0.0.0:11434" in listening or "*:11434" in listening or "[::]:11434" in listening
+    version = json.loads(host.check_output("curl -fsS %s/api/version" % API))
+    assert version == {"version": VERSION}
+
+
+def test_api_answers_on_the_container_address(host):
+    address = host.check_output("hostname -I").split()[0]
+    version = json.loads(host.check_output("curl -fsS http://%s:11434/api/version" % address))
+    assert version["version"] == VERSION
+
+
+def test_host_header_trap_not_hit(host):
+    # bound to 0.0.0.0, so a public Host header must not get the empty 403 of the loopback guard
+    code = host.check_output("curl -s -o /dev/null -w '%%{http_code}' -H 'Host: ollama.example.com' %s/api/version"
+                             % API)
+    assert code == "200"
+
+
+def test_listed_origin_is_allowed_and_others_refused(host):
+    allowed = host.check_output("curl -s -o /dev/null -w '%%{http_code}' -H 'Origin: https://dify.example.com' "
+                                "%s/api/version" % API)
+    refused = host.check_output("curl -s -o /dev/null -w '%%{http_code}' -H 'Origin: https://evil.example.com' "
+                                "%s/api/version" % API)
+    assert (allowed, refused) == ("200", "403")
+
+
+def test_binary_and_libs(host):
+    binary = host.file("/usr/local/bin/ollama")
+    assert binary.exists and binary.mode & 0o111
+    assert host.file("/usr/local/lib/ollama").is_directory
+    out = host.run("HOME=/usr/share/ollama /usr/local/bin/ollama -v").stdout
+    assert "ollama version is %s" % VERSION in out
+    record = json.loads(host.file("/usr/local/lib/ollama/.localllm-ollama-install.json").content_string)
+    assert record["version"] == VERSION and record["bundles"] == []
+
+
+def test_user_and_models_dir(host):
+    user = host.user("ollama")
+    assert user.home == "/usr/share/ollama"
+    assert user.shell in ("/usr/sbin/nologin", "/bin/false")
+    models = host.file("/usr/share/ollama/.ollama/models")
+    assert models.is_directory and models.user == "ollama" and models.group == "ollama"
+
+
+def test_model_pulled_from_the_standin_registry(host):
+    tags = json.loads(host.check_output("curl -fsS %s/api/tags" % API))
+    names = [model["name"] for model in tags["models"]]
+    assert "localhost:5000/library/tinyllama:latest" in names
+
+
+def test_staging_cleaned_up(host):
+    assert host.run("ls -A /var/cache/localllm-ollama 2>/dev/null").stdout.strip() == ""

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: ollama_path_parents
+short_description: Parent directories of a path
+version_added: 0.1.0
+author: localllm.ollama contributors (@localllm)
+description:
+  - "C(/a/b/c) gives C([/a, /a/b]): the directories a service user must be able to traverse to reach C(/a/b/c)."
+options:
+  _input:
+    description:
+      - >-
+        An absolute path.
+    type: path
+    required: true
+"""
+
+EXAMPLES = r"""
+parents: "{{ '/srv/ollama/models' | localllm.ollama.ollama_path_parents }}"  # => ['/srv', '/srv/ollama']
+"""
+
+RETURN = r"""
+_value:
+  description: >-
+    List of paths, outermost first.
+  type: list
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
+
+
+def ollama_path_parents(path):
+    """Parent directories of a path"""
+    try:
+        return logic.path_parents(path)
+    except logic.OllamaRoleError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError("ollama_path_parents: invalid input: %s" % exc) from exc
+
+
+class FilterModule:
+    """Parent directories of a path"""
+
+    def filters(self):
+        return {"ollama_path_parents": ollama_path_parents}

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: ollama_settings_errors
+short_description: Validate the typed settings of the Ollama role
+version_added: 0.1.0
+author: localllm.ollama contributors (@localllm)
+description:
+  - "Runs every check the role's preflight needs on the typed service settings: bind address (no scheme, path or"
+  - "port), port range, origins, models directory, durations, integers, K/V cache type and flash attention,"
+  - "debug level, visible devices, proxies and the free-form environment."
+options:
+  _input:
+    description:
+      - >-
+        Dict of settings (the keys of P(localllm.ollama.ollama_service_env#filter) plus C(hardening) and
+        C(download_proxy)).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+errors: "{{ {'bind_address': 'http://0.0.0.0', 'port': 11434} | localllm.ollama.ollama_settings_errors }}"
+"""
+
+RETURN = r"""
+_value:
+  description: >-
+    List of messages; empty when fine.
+  type: list
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
+
+
+def ollama_settings_errors(settings):
+    """Validate the typed settings of the Ollama role"""
+    try:
+        return logic.settings_errors(settings)
+    except logic.OllamaRoleError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError("ollama_settings_errors: invalid input: %s" % exc) from exc
+
+
+class FilterModule:
+    """Validate the typed settings of the Ollama role"""
+
+    def filters(self):
+        return {"ollama_settings_errors": ollama_settings_errors}

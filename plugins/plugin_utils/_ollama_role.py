@@ -1,0 +1,755 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# PRIVATE: this module is an implementation detail of the localllm.ollama.ollama role and of the
+# localllm.ollama.ollama_* filter plugins. It is not a public API and may change at any time.
+#
+# Pure functions only (no Ansible imports), so the logic is unit-testable without a host.
+"""Pure logic behind the ``localllm.ollama.ollama`` role (archive names, checksums, env, validation)."""
+
+from __future__ import annotations
+
+import re
+
+OFFICIAL_BASE_URL = "https://github.com/ollama/ollama/releases/download"
+
+# ``uname -m`` / ansible_facts['architecture'] -> Ollama's archive architecture (install.sh, section 7.1).
+ARCH_MAP = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+}
+
+GPU_BUNDLES = ("rocm", "jetpack5", "jetpack6")
+
+# The first release that ships .tar.zst instead of .tgz (commit 34d0c55ea).
+ZSTD_SINCE = (0, 14, 0)
+# Before this release there was no archive at all, only a single binary.
+ARCHIVE_SINCE = (0, 3, 7)
+
+VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-(rc\d+))?$")
+
+# gin-contrib/cors v1.7.2 validateAllowedSchemas (section 4).
+ORIGIN_SCHEMES = (
+    "http://",
+    "https://",
+    "chrome-extension://",
+    "safari-extension://",
+    "moz-extension://",
+    "ms-browser-extension://",
+)
+
+# Section 1.7: variables that were removed; setting them does nothing on current releases.
+REMOVED_VARIABLES = {
+    "OLLAMA_NEW_ENGINE": "v0.30.0",
+    "OLLAMA_MULTIUSER_CACHE": "v0.30.0",
+    "OLLAMA_INTEL_GPU": "v0.12.11",
+    "OLLAMA_MAX_VRAM": "v0.6.9",
+    "OLLAMA_TMPDIR": "about v0.5.2",
+    "OLLAMA_RUNNERS_DIR": "about v0.5.2",
+}
+
+# Environment variables that have a typed role variable: setting them through the free-form dict is refused.
+TYPED_VARIABLES = {
+    "HOME": "ollama_home",
+    "OLLAMA_HOST": "ollama_bind_address and ollama_port",
+    "OLLAMA_ORIGINS": "ollama_origins",
+    "OLLAMA_MODELS": "ollama_models_dir",
+    "OLLAMA_KEEP_ALIVE": "ollama_keep_alive",
+    "OLLAMA_NUM_PARALLEL": "ollama_num_parallel",
+    "OLLAMA_MAX_LOADED_MODELS": "ollama_max_loaded_models",
+    "OLLAMA_MAX_QUEUE": "ollama_max_queue",
+    "OLLAMA_CONTEXT_LENGTH": "ollama_context_length",
+    "OLLAMA_FLASH_ATTENTION": "ollama_flash_attention",
+    "OLLAMA_KV_CACHE_TYPE": "ollama_kv_cache_type",
+    "OLLAMA_LOAD_TIMEOUT": "ollama_load_timeout",
+    "OLLAMA_GPU_OVERHEAD": "ollama_gpu_overhead",
+    "OLLAMA_SCHED_SPREAD": "ollama_sched_spread",
+    "OLLAMA_NOPRUNE": "ollama_noprune",
+    "OLLAMA_DEBUG": "ollama_debug",
+    "HTTPS_PROXY": "ollama_https_proxy",
+    "https_proxy": "ollama_https_proxy",
+    "NO_PROXY": "ollama_no_proxy",
+    "no_proxy": "ollama_no_proxy",
+    "CUDA_VISIBLE_DEVICES": "ollama_visible_devices.cuda",
+    "ROCR_VISIBLE_DEVICES": "ollama_visible_devices.rocr",
+    "HIP_VISIBLE_DEVICES": "ollama_visible_devices.hip",
+    "GPU_DEVICE_ORDINAL": "ollama_visible_devices.gpu_ordinal",
+    "GGML_VK_VISIBLE_DEVICES": "ollama_visible_devices.vulkan",
+}
+
+# ollama_visible_devices keys -> environment variable (section 1.5).
+VISIBLE_DEVICES = {
+    "cuda": "CUDA_VISIBLE_DEVICES",
+    "rocr": "ROCR_VISIBLE_DEVICES",
+    "hip": "HIP_VISIBLE_DEVICES",
+    "gpu_ordinal": "GPU_DEVICE_ORDINAL",
+    "vulkan": "GGML_VK_VISIBLE_DEVICES",
+}
+
+KV_CACHE_TYPES = ("f16", "q8_0", "q4_0")
+
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Go time.ParseDuration, or a plain (possibly negative) integer number of seconds (section 1.2 KEEP_ALIVE).
+DURATION_RE = re.compile(r"^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$|^[-+]?0$")
+SECONDS_RE = re.compile(r"^-?\d+$")
+
+
+class OllamaRoleError(ValueError):
+    """Raised for input the role cannot work with (turned into AnsibleFilterError by the filters)."""
+
+
+# --------------------------------------------------------------------------------------------- versions
+
+
+def version_tuple(version):
+    """Return (major, minor, patch) for ``0.32.15`` / ``v0.33.0-rc2``; raise OllamaRoleError otherwise."""
+    match = VERSION_RE.match(str(version).strip())
+    if not match:
+        raise OllamaRoleError(
+            "'%s' is not an Ollama release version; use the form X.Y.Z (for example 0.32.15) or 'latest'" % version
+        )
+    return tuple(int(part) for part in match.group(1, 2, 3))
+
+
+def normalize_version(version):
+    """Strip a leading ``v`` (``v0.32.15`` -> ``0.32.15``)."""
+    version = str(version).strip()
+    version_tuple(version)
+    return version[1:] if version.startswith("v") else version
+
+
+def version_errors(version):
+    """Return a list of error strings for ollama_version (empty when fine)."""
+    if version is None or str(version).strip() == "":
+        return ["ollama_version is empty; pin a release such as '0.32.15' (or set 'latest' explicitly)"]
+    if str(version).strip() == "latest":
+        return []
+    try:
+        parts = version_tuple(version)
+    except OllamaRoleError as exc:
+        return ["ollama_version: %s" % exc]
+    if parts < ARCHIVE_SINCE:
+        return [
+            "ollama_version %s is older than 0.3.7, which shipped a bare binary instead of a release archive; "
+            "this role installs 0.3.7 or newer" % version
+        ]
+    return []
+
+
+def parse_version_output(stdout):
+    """Parse ``ollama -v`` stdout (section 8).
+
+    Returns ``{'server': X|None, 'client': X|None, 'installed': X|None, 'reachable': bool}`` where ``installed``
+    is the version of the binary itself (the client version), which is what decides an upgrade.
+    """
+    stdout = stdout or ""
+    server = re.search(r"ollama version is (\S+)", stdout)
+    client = re.search(r"client version is (\S+)", stdout)
+    unreachable = "could not connect to a running Ollama instance" in stdout
+    server_v = server.group(1) if server else None
+    client_v = client.group(1) if client else None
+    # Without the warning line the server and the client are the same binary version.
+    installed = client_v or server_v
+    return {
+        "server": server_v,
+        "client": client_v if client_v else server_v,
+        "installed": installed,
+        "reachable": bool(server) and not unreachable,
+    }
+
+
+# --------------------------------------------------------------------------------------------- archives
+
+
+def ollama_arch(machine):
+    """Map an ``uname -m`` value to the archive architecture."""
+    key = str(machine).strip().lower()
+    if key not in ARCH_MAP:
+        raise OllamaRoleError(
+            "architecture '%s' is not supported: Ollama publishes Linux archives for x86_64 (amd64) and "
+            "aarch64 (arm64) only" % machine
+        )
+    return ARCH_MAP[key]
+
+
+def archive_extension(version):
+    """``tar.zst`` from 0.14.0, ``tgz`` before (section 7.2)."""
+    return "tar.zst" if version_tuple(version) >= ZSTD_SINCE else "tgz"
+
+
+def archive_name(version, arch, bundle=None):
+    """``ollama-linux-amd64.tar.zst``, ``ollama-linux-arm64-jetpack6.tgz`` ..."""
+    arch = ollama_arch(arch)
+    suffix = ""
+    if bundle:
+        if bundle not in GPU_BUNDLES:
+            raise OllamaRoleError(
+                "unknown GPU bundle '%s'; choose from %s" % (bundle, ", ".join(GPU_BUNDLES))
+            )
+        suffix = "-" + bundle
+    return "ollama-linux-%s%s.%s" % (arch, suffix, archive_extension(version))
+
+
+def _join(base, name):
+    return base.rstrip("/") + "/" + name
+
+
+def official_base_url(version):
+    return "%s/v%s" % (OFFICIAL_BASE_URL, normalize_version(version))
+
+
+def archive_url(version, arch, base_url=None, bundle=None):
+    """The download URL; ``base_url`` is a mirror directory holding the same file names."""
+    base = base_url if base_url else official_base_url(version)
+    return _join(base, archive_name(version, arch, bundle))
+
+
+def _hex(checksum):
+    """Normalise ``sha256:abc`` / ``ABC`` to lower-case hex; raise on anything else."""
+    value = str(checksum).strip()
+    if value.lower().startswith("sha256:"):
+        value = value[7:]
+    if not re.match(r"^[0-9a-fA-F]{64}$", value):
+        raise OllamaRoleError(
+            "'%s' is not a sha256 checksum; give 64 hex digits, optionally prefixed with 'sha256:'" % checksum
+        )
+    return value.lower()
+
+
+def archive_plan(settings):
+    """Decide, for every archive to install, where it comes from and how it is verified.
+
+    ``settings`` keys (all optional except version/arch): version, arch, bundles (list), src (controller path of
+    the main archive), url (full URL of the main archive), base_url (mirror directory), checksum (explicit sha256
+    of the main archive), pinned (map version -> file name -> sha256, only trusted for the official URL),
+    verify (bool, default True).
+
+    Returns a list of dicts: name, bundle, source ('controller' or 'url'), location (path or URL),
+    checksum (hex or None), checksum_from ('explicit', 'pinned', 'sha256sum' or 'none'),
+    sums_location (path or URL of sha256sum.txt, or None).
+    """
+    version = normalize_version(settings["version"])
+    arch = ollama_arch(settings["arch"])
+    bundles = list(settings.get("bundles") or [])
+    src = settings.get("src") or None
+    url = settings.get("url") or None
+    base_url = settings.get("base_url") or None
+    checksum = settings.get("checksum") or None
+    pinned = settings.get("pinned") or {}
+    verify = settings.get("verify", True)
+    if verify is None:
+        verify = True
+
+    given = [name for name, value in (("ollama_archive_src", src), ("ollama_archive_url", url),
+                                      ("ollama_archive_base_url", base_url)) if value]
+    if len(given) > 1:
+        raise OllamaRoleError(
+            "%s are mutually exclusive; set only one archive source" % " and ".join(given)
+        )
+
+    if src:
+        source = "controller"
+        directory = src.rsplit("/", 1)[0] if "/" in src else "."
+        main_location = src
+    else:
+        source = "url"
+        if url:
+            directory = url.rsplit("/", 1)[0]
+            main_location = url
+        else:
+            directory = base_url.rstrip("/") if base_url else official_base_url(version)
+            main_location = _join(directory, archive_name(version, arch))
+    official = source == "url" and directory == official_base_url(version)
+    sums_location = _join(directory, "sha256sum.txt")
+
+    plan = []
+    for bundle in [None] + bundles:
+        if bundle is None:
+            name = main_location.rsplit("/", 1)[-1]
+            location = main_location
+        else:
+            name = archive_name(version, arch, bundle)
+            location = _join(directory, name)
+        item = {
+            "name": name,
+            "bundle": bundle,
+            "source": source,
+            "location": location,
+            "checksum": None,
+            "checksum_from": "none",
+            "sums_location": None,
+        }
+        pinned_sum = (pinned.get(version) or {}).get(name) if official else None
+        if bundle is None and checksum:
+            item["checksum"] = _hex(checksum)
+            item["checksum_from"] = "explicit"
+        elif pinned_sum:
+            item["checksum"] = _hex(pinned_sum)
+            item["checksum_from"] = "pinned"
+        elif verify:
+            item["checksum_from"] = "sha256sum"
+            item["sums_location"] = sums_location
+        plan.append(item)
+    return plan
+
+
+def sha256sum_lookup(text, name):
+    """Find ``name`` in sha256sum.txt content (``<hex>  ./name`` or ``<hex> *name``); None when absent."""
+    for line in (text or "").splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) != 2:
+            continue
+        digest, filename = parts
+        filename = filename.strip().lstrip("*")
+        if filename.startswith("./"):
+            filename = filename[2:]
+        if filename.rsplit("/", 1)[-1] == name and re.match(r"^[0-9a-fA-F]{64}$", digest):
+            return digest.lower()
+    return None
+
+
+# --------------------------------------------------------------------------------------------- validation
+
+
+def origins_errors(origins):
+    """Return one message per ORIGINS entry that would make ``ollama serve`` panic or misbehave (section 4)."""
+    errors = []
+    if origins is None:
+        return errors
+    if isinstance(origins, str) or not isinstance(origins, (list, tuple)):
+        return ["ollama_origins must be a list of origins (one entry per origin), not %r" % (origins,)]
+    for index, entry in enumerate(origins):
+        where = "ollama_origins[%d] %r" % (index, entry)
+        if not isinstance(entry, str):
+            errors.append("%s: must be a string such as 'https://chat.example.com'" % where)
+            continue
+        if entry == "":
+            errors.append("%s: empty entry; remove it" % where)
+            continue
+        if entry != entry.strip():
+            errors.append(
+                "%s: leading or trailing whitespace makes Ollama panic at startup ('bad origin'); write %r"
+                % (where, entry.strip())
+            )
+            continue
+        if "," in entry:
+            errors.append(
+                "%s: contains a comma; OLLAMA_ORIGINS is comma-separated, so give each origin as its own list item"
+                % where
+            )
+            continue
+        if re.search(r"\s", entry):
+            errors.append("%s: contains whitespace; an origin is scheme://host[:port]" % where)
+            continue
+        stars = entry.count("*")
+        if stars > 1:
+            errors.append(
+                "%s: only one '*' is allowed per entry (Ollama panics with 'only one * is allowed'); "
+                "split it into several entries" % where
+            )
+            continue
+        if stars == 0 and not entry.startswith(ORIGIN_SCHEMES):
+            if entry.startswith("safari-web-extension://"):
+                hint = "write 'safari-web-extension://*' (this scheme is only accepted with a '*')"
+            elif entry.lower().startswith(ORIGIN_SCHEMES):
+                scheme, rest = entry.split("://", 1)
+                hint = "write the scheme in lower case: %r" % (scheme.lower() + "://" + rest)
+            else:
+                hint = "add the scheme, for example 'https://%s'" % entry
+            errors.append(
+                "%s: Ollama panics at startup ('bad origin: origins must contain '*' or include %s'); %s"
+                % (where, ",".join(ORIGIN_SCHEMES), hint)
+            )
+    return errors
+
+
+def bind_address_errors(address):
+    """The bind address is a host or IP only: no scheme (port trap, section 1.3), no path, no port."""
+    if address is None or str(address).strip() == "":
+        return ["ollama_bind_address is empty; use 127.0.0.1 (loopback) or 0.0.0.0 (all interfaces)"]
+    address = str(address)
+    if address != address.strip() or re.search(r"\s", address):
+        return ["ollama_bind_address %r contains whitespace" % address]
+    if "://" in address:
+        host = address.split("://", 1)[1].split("/", 1)[0]
+        return [
+            "ollama_bind_address %r contains a scheme: OLLAMA_HOST=http://host listens on port 80 and "
+            "https://host on 443, not 11434. Set ollama_bind_address: %r and the port with ollama_port"
+            % (address, host.rsplit(":", 1)[0] if host.count(":") == 1 else host)
+        ]
+    if "/" in address:
+        return ["ollama_bind_address %r contains a path; give only a host name or IP address" % address]
+    bare = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    if bare.count(":") == 1:
+        host, port = bare.split(":")
+        return [
+            "ollama_bind_address %r contains a port; set ollama_bind_address: %r and ollama_port: %s"
+            % (address, host or "0.0.0.0", port)
+        ]
+    if bare.count(":") == 0 and not re.match(r"^[A-Za-z0-9_.-]+$", bare):
+        return ["ollama_bind_address %r is not a host name or IP address" % address]
+    if bare.count(":") > 1 and not re.match(r"^[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?$", bare):
+        return ["ollama_bind_address %r is not a valid IPv6 address" % address]
+    return []
+
+
+def host_value(address, port):
+    """OLLAMA_HOST for ``serve``: ``0.0.0.0:11434``, ``[::1]:11434`` (no scheme, section 1.3)."""
+    address = str(address)
+    bare = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    if ":" in bare:
+        return "[%s]:%s" % (bare, int(port))
+    return "%s:%s" % (bare, int(port))
+
+
+def connect_url(address, port):
+    """A URL that reaches the server from the host itself (wildcard binds map to loopback)."""
+    address = str(address)
+    bare = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    if bare in ("0.0.0.0", "", "::", "localhost"):
+        bare = "127.0.0.1"
+    if ":" in bare:
+        return "http://[%s]:%s" % (bare, int(port))
+    return "http://%s:%s" % (bare, int(port))
+
+
+def duration_ok(value):
+    value = str(value).strip()
+    return bool(DURATION_RE.match(value) or SECONDS_RE.match(value))
+
+
+def env_errors(environment):
+    """Problems in the free-form ollama_environment dict."""
+    errors = []
+    if environment is None:
+        return errors
+    if not isinstance(environment, dict):
+        return ["ollama_environment must be a dict of VARIABLE: value, not %r" % (environment,)]
+    for key, value in environment.items():
+        key = str(key)
+        if not ENV_NAME_RE.match(key):
+            errors.append("ollama_environment key %r is not a valid environment variable name" % key)
+            continue
+        if key in REMOVED_VARIABLES:
+            errors.append(
+                "ollama_environment.%s was removed from Ollama in %s and does nothing on current releases; "
+                "delete it" % (key, REMOVED_VARIABLES[key])
+            )
+            continue
+        if key in TYPED_VARIABLES:
+            errors.append(
+                "ollama_environment.%s: use %s instead (the role validates and quotes it)" % (key, TYPED_VARIABLES[key])
+            )
+            continue
+        if isinstance(value, (dict, list, tuple)):
+            errors.append("ollama_environment.%s must be a string, number or boolean" % key)
+            continue
+        if value is not None and re.search(r"[\r\n\x00]", str(value)):
+            errors.append("ollama_environment.%s contains a newline or NUL character" % key)
+    return errors
+
+
+def visible_devices_errors(devices):
+    errors = []
+    if devices is None:
+        return errors
+    if not isinstance(devices, dict):
+        return ["ollama_visible_devices must be a dict such as {cuda: [0, 1]}"]
+    for key, value in devices.items():
+        if key not in VISIBLE_DEVICES:
+            errors.append(
+                "ollama_visible_devices.%s is unknown; use %s" % (key, ", ".join(sorted(VISIBLE_DEVICES)))
+            )
+            continue
+        if value is None:
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if isinstance(item, bool) or not re.match(r"^-?[A-Za-z0-9_-]+$", str(item)):
+                errors.append(
+                    "ollama_visible_devices.%s entry %r is not a device index or UUID (use -1 to hide all)"
+                    % (key, item)
+                )
+    return errors
+
+
+def _bool_env(value):
+    return "1" if value else "0"
+
+
+def _devices_value(value):
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return ",".join(str(item) for item in items)
+
+
+def service_env(settings):
+    """Build the service environment from the typed role variables; unset (None) values are left out.
+
+    ``settings`` keys: home, bind_address, port, origins, models_dir, keep_alive, num_parallel, max_loaded_models,
+    max_queue, context_length, flash_attention, kv_cache_type, load_timeout, gpu_overhead, sched_spread, noprune,
+    debug, visible_devices, https_proxy, no_proxy, environment (free-form dict, applied last).
+    Returns a dict (insertion-ordered) of strings.
+    """
+    env = {}
+
+    def put(key, value):
+        if value is not None and value != "":
+            env[key] = str(value)
+
+    put("HOME", settings.get("home"))
+    if settings.get("bind_address") is not None and settings.get("port") is not None:
+        env["OLLAMA_HOST"] = host_value(settings["bind_address"], settings["port"])
+    origins = settings.get("origins")
+    if origins:
+        env["OLLAMA_ORIGINS"] = ",".join(origins)
+    put("OLLAMA_MODELS", settings.get("models_dir"))
+    put("OLLAMA_KEEP_ALIVE", settings.get("keep_alive"))
+    put("OLLAMA_NUM_PARALLEL", settings.get("num_parallel"))
+    put("OLLAMA_MAX_LOADED_MODELS", settings.get("max_loaded_models"))
+    put("OLLAMA_MAX_QUEUE", settings.get("max_queue"))
+    put("OLLAMA_CONTEXT_LENGTH", settings.get("context_length"))
+    flash = settings.get("flash_attention")
+    if flash is not None and flash != "auto":
+        env["OLLAMA_FLASH_ATTENTION"] = _bool_env(flash)
+    put("OLLAMA_KV_CACHE_TYPE", settings.get("kv_cache_type"))
+    put("OLLAMA_LOAD_TIMEOUT", settings.get("load_timeout"))
+    put("OLLAMA_GPU_OVERHEAD", settings.get("gpu_overhead"))
+    for key, var in (("sched_spread", "OLLAMA_SCHED_SPREAD"), ("noprune", "OLLAMA_NOPRUNE")):
+        if settings.get(key) is not None:
+            env[var] = _bool_env(settings[key])
+    debug = settings.get("debug")
+    if debug is not None:
+        if isinstance(debug, bool):
+            env["OLLAMA_DEBUG"] = _bool_env(debug)
+        else:
+            env["OLLAMA_DEBUG"] = str(debug)
+    for key, var in VISIBLE_DEVICES.items():
+        value = (settings.get("visible_devices") or {}).get(key)
+        if value is not None and value != []:
+            env[var] = _devices_value(value)
+    put("HTTPS_PROXY", settings.get("https_proxy"))
+    no_proxy = settings.get("no_proxy")
+    if no_proxy:
+        env["NO_PROXY"] = ",".join(no_proxy) if isinstance(no_proxy, (list, tuple)) else str(no_proxy)
+    for key, value in (settings.get("environment") or {}).items():
+        if value is None:
+            continue
+        env[str(key)] = _bool_env(value) if isinstance(value, bool) else str(value)
+    return env
+
+
+def settings_errors(settings):
+    """Every problem with the typed settings (used by preflight); returns a list of messages."""
+    errors = []
+    errors.extend(bind_address_errors(settings.get("bind_address")))
+    port = settings.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        errors.append("ollama_port %r must be an integer between 1 and 65535" % (port,))
+    errors.extend(origins_errors(settings.get("origins")))
+    models_dir = settings.get("models_dir")
+    if models_dir is not None:
+        if not str(models_dir).startswith("/"):
+            errors.append("ollama_models_dir %r must be an absolute path" % models_dir)
+        elif settings.get("hardening") and (str(models_dir) + "/").startswith(("/home/", "/root/", "/run/user/")):
+            errors.append(
+                "ollama_models_dir %r is under /home, /root or /run/user, which ProtectHome=yes hides from the "
+                "service: move the models (for example to /srv/ollama/models) or set ollama_systemd_hardening: false"
+                % models_dir
+            )
+    home = settings.get("home")
+    if home is not None and not str(home).startswith("/"):
+        errors.append("ollama_home %r must be an absolute path" % home)
+    for key, name in (("keep_alive", "ollama_keep_alive"), ("load_timeout", "ollama_load_timeout")):
+        value = settings.get(key)
+        if value is not None and not duration_ok(value):
+            errors.append(
+                "%s %r is neither a Go duration (5m, 1h30m, -1) nor a number of seconds; Ollama would silently "
+                "use its default" % (name, value)
+            )
+    for key, name, minimum in (("num_parallel", "ollama_num_parallel", 1),
+                               ("max_loaded_models", "ollama_max_loaded_models", 0),
+                               ("max_queue", "ollama_max_queue", 1),
+                               ("context_length", "ollama_context_length", 0),
+                               ("gpu_overhead", "ollama_gpu_overhead", 0)):
+        value = settings.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            errors.append(
+                "%s %r must be an integer >= %d (Ollama silently ignores anything else)" % (name, value, minimum)
+            )
+    flash = settings.get("flash_attention")
+    if flash not in (None, True, False, "auto"):
+        errors.append("ollama_flash_attention %r must be true, false or null (auto)" % (flash,))
+    kv = settings.get("kv_cache_type")
+    if kv is not None:
+        if kv not in KV_CACHE_TYPES:
+            errors.append(
+                "ollama_kv_cache_type %r is unknown; choose one of %s" % (kv, ", ".join(KV_CACHE_TYPES))
+            )
+        elif kv != "f16" and flash is not True:
+            errors.append(
+                "ollama_kv_cache_type %r is a quantized K/V cache, which needs flash attention: set "
+                "ollama_flash_attention: true (without it Ollama ignores the setting before v0.30 and the model "
+                "load fails on v0.30+)" % kv
+            )
+    debug = settings.get("debug")
+    if debug is not None and not (isinstance(debug, bool) or str(debug) in ("0", "1", "2")):
+        errors.append("ollama_debug %r must be false, true or 2 (trace)" % (debug,))
+    errors.extend(visible_devices_errors(settings.get("visible_devices")))
+    for key, name in (("https_proxy", "ollama_https_proxy"), ("download_proxy", "ollama_download_proxy")):
+        value = settings.get(key)
+        if value and not re.match(r"^(https?|socks5h?)://\S+$", str(value)):
+            errors.append("%s %r must be a URL such as http://proxy.example.com:3128" % (name, value))
+    errors.extend(env_errors(settings.get("environment")))
+    for key, value in service_env(settings if not errors else {}).items():
+        if re.search(r"[\r\n\x00]", value):
+            errors.append("the value of %s contains a newline or NUL character" % key)
+    return errors
+
+
+# --------------------------------------------------------------------------------------------- model names
+
+_PART = {
+    "host": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$"),
+    "namespace": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$"),
+    "model": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"),
+    "tag": re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"),
+}
+
+
+def model_name_error(name):
+    """None when ``name`` is a valid Ollama model name (section 6), else a message."""
+    if not isinstance(name, str) or name == "":
+        return "a model name is required"
+    raw = name
+    if "@" in name:
+        return "%r: digests (@sha256:...) are not supported in model names" % raw
+    if re.search(r"\s", name):
+        return "%r: model names cannot contain whitespace" % raw
+    rest = name.split("://", 1)[1] if "://" in name else name
+    tag = None
+    colon, slash = rest.rfind(":"), rest.rfind("/")
+    if colon > slash:
+        rest, tag = rest[:colon], rest[colon + 1:]
+    parts = rest.split("/")
+    if len(parts) > 3:
+        return "%r: too many '/' parts; the form is [host/][namespace/]model[:tag]" % raw
+    labels = ["model", "namespace", "host"]
+    for label, part in zip(labels, reversed(parts)):
+        if not _PART[label].match(part):
+            return "%r: invalid %s part %r" % (raw, label, part)
+    if tag is not None and not _PART["tag"].match(tag):
+        return "%r: invalid tag %r" % (raw, tag)
+    return None
+
+
+def models_errors(models, custom_models=None, exclusive=False):
+    """Check ollama_models / ollama_custom_models entries."""
+    errors = []
+    for label, entries, states in (("ollama_models", models, ("present", "absent", "latest")),
+                                   ("ollama_custom_models", custom_models, ("present", "absent"))):
+        if entries is None:
+            continue
+        if not isinstance(entries, (list, tuple)):
+            errors.append("%s must be a list" % label)
+            continue
+        for index, entry in enumerate(entries):
+            if isinstance(entry, str):
+                entry = {"name": entry}
+            if not isinstance(entry, dict):
+                errors.append("%s[%d] must be a dict with at least 'name'" % (label, index))
+                continue
+            if not entry.get("name"):
+                errors.append("%s[%d] has no 'name'" % (label, index))
+                continue
+            problem = model_name_error(entry["name"])
+            if problem:
+                errors.append("%s[%d]: %s" % (label, index, problem))
+            state = entry.get("state", "present")
+            if state not in states:
+                errors.append("%s[%d].state %r must be one of %s" % (label, index, state, ", ".join(states)))
+            if label == "ollama_custom_models" and state != "absent":
+                if not entry.get("from"):
+                    errors.append("%s[%d] (%s) needs 'from' (the base model)" % (label, index, entry["name"]))
+                else:
+                    problem = model_name_error(entry["from"])
+                    if problem and not str(entry["from"]).startswith("/"):
+                        errors.append("%s[%d].from: %s" % (label, index, problem))
+            unknown = set(entry) - ({"name", "state", "insecure"} if label == "ollama_models" else
+                                    {"name", "state", "from", "system", "template", "parameters", "messages",
+                                     "license", "adapters", "quantize"})
+            if unknown:
+                errors.append("%s[%d] has unknown keys: %s" % (label, index, ", ".join(sorted(unknown))))
+    if exclusive:
+        keep = [entry for entry in list(models or []) + list(custom_models or [])
+                if (entry if isinstance(entry, str) else (entry.get("state", "present") if isinstance(entry, dict)
+                                                          else "absent")) != "absent"]
+        if not keep:
+            errors.append(
+                "ollama_models_exclusive: true with no model to keep would delete every model; list the models to "
+                "keep in ollama_models or turn ollama_models_exclusive off"
+            )
+    return errors
+
+
+# --------------------------------------------------------------------------------------------- systemd
+
+
+def systemd_quote(key, value):
+    """One ``Environment=`` assignment, double-quoted for systemd (backslash, quote and ``%`` escaped)."""
+    if not ENV_NAME_RE.match(str(key)):
+        raise OllamaRoleError("%r is not a valid environment variable name" % (key,))
+    value = "" if value is None else str(value)
+    if re.search(r"[\r\n\x00]", value):
+        raise OllamaRoleError("the value of %s contains a newline or NUL character" % key)
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return '"%s=%s"' % (key, escaped)
+
+
+def systemd_env_lines(env):
+    """``Environment=...`` lines for a drop-in, one variable per line, in the given order."""
+    return ["Environment=%s" % systemd_quote(key, value) for key, value in env.items()]
+
+
+def systemd_path_escape(path):
+    """Escape a path for a systemd path list (ReadWritePaths=): spaces and backslashes, and ``%``."""
+    return str(path).replace("\\", "\\\\").replace(" ", "\\x20").replace("%", "%%")
+
+
+# --------------------------------------------------------------------------------------------- helpers for tasks
+
+
+def expected_checksums(plan, sums):
+    """Map archive name -> expected sha256 ('' when unknown) from a plan and {sums_location: sha256sum.txt text}."""
+    sums = sums or {}
+    out = {}
+    for item in plan:
+        if item.get("checksum"):
+            out[item["name"]] = item["checksum"]
+        elif item.get("sums_location") and item["sums_location"] in sums:
+            out[item["name"]] = sha256sum_lookup(sums[item["sums_location"]], item["name"]) or ""
+        else:
+            out[item["name"]] = ""
+    return out
+
+
+def keep_models(models, custom_models=None):
+    """Names of the models that stay installed (listed and not ``state: absent``), for an exclusive sync."""
+    keep = []
+    for entry in list(models or []) + list(custom_models or []):
+        if isinstance(entry, str):
+            keep.append(entry)
+        elif isinstance(entry, dict) and entry.get("name") and entry.get("state", "present") != "absent":
+            keep.append(entry["name"])
+    return keep
+
+
+def path_parents(path):
+    """``/a/b/c`` -> ``['/a', '/a/b']`` (the directories the service user must be able to traverse)."""
+    parts = [part for part in str(path).split("/") if part]
+    return ["/" + "/".join(parts[:index]) for index in range(1, len(parts))]

@@ -1,0 +1,668 @@
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for the pure logic of the localllm.ollama.ollama role (plugins/filter/ollama_*.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
+from ansible_collections.localllm.ollama.plugins.filter import (
+    ollama_archive_name,
+    ollama_archive_plan,
+    ollama_archive_url,
+    ollama_arch,
+    ollama_connect_url,
+    ollama_env_errors,
+    ollama_models_errors,
+    ollama_origins_errors,
+    ollama_service_env,
+    ollama_settings_errors,
+    ollama_sha256sum,
+    ollama_systemd_env,
+    ollama_systemd_path,
+    ollama_version_errors,
+    ollama_version_parse,
+)
+
+SUM_A = "a" * 64
+SUM_B = "b" * 64
+GH = "https://github.com/ollama/ollama/releases/download"
+
+
+# ----------------------------------------------------------------------------------------- filter plumbing
+
+@pytest.mark.parametrize("module, name", [
+    (ollama_arch, "ollama_arch"),
+    (ollama_archive_name, "ollama_archive_name"),
+    (ollama_archive_plan, "ollama_archive_plan"),
+    (ollama_archive_url, "ollama_archive_url"),
+    (ollama_connect_url, "ollama_connect_url"),
+    (ollama_env_errors, "ollama_env_errors"),
+    (ollama_models_errors, "ollama_models_errors"),
+    (ollama_origins_errors, "ollama_origins_errors"),
+    (ollama_service_env, "ollama_service_env"),
+    (ollama_settings_errors, "ollama_settings_errors"),
+    (ollama_sha256sum, "ollama_sha256sum"),
+    (ollama_systemd_env, "ollama_systemd_env"),
+    (ollama_systemd_path, "ollama_systemd_path"),
+    (ollama_version_errors, "ollama_version_errors"),
+    (ollama_version_parse, "ollama_version_parse"),
+])
+def test_each_plugin_exports_its_filter(module, name):
+    filters = module.FilterModule().filters()
+    assert list(filters) == [name]
+    assert "name: %s" % name in module.DOCUMENTATION
+
+
+def test_filter_turns_role_errors_into_filter_errors():
+    with pytest.raises(AnsibleFilterError, match="not supported"):
+        ollama_arch.ollama_arch("ppc64le")
+    with pytest.raises(AnsibleFilterError, match="not an Ollama release version"):
+        ollama_archive_name.ollama_archive_name("0.32", "x86_64")
+
+
+# ----------------------------------------------------------------------------------------- archives
+
+@pytest.mark.parametrize("machine, arch", [
+    ("x86_64", "amd64"), ("amd64", "amd64"), ("aarch64", "arm64"), ("arm64", "arm64"), ("X86_64", "amd64"),
+])
+def test_arch_mapping(machine, arch):
+    assert logic.ollama_arch(machine) == arch
+
+
+@pytest.mark.parametrize("machine", ["armv7l", "i686", "ppc64le", "s390x", "riscv64", ""])
+def test_unsupported_arch(machine):
+    with pytest.raises(logic.OllamaRoleError, match="not supported"):
+        logic.ollama_arch(machine)
+
+
+@pytest.mark.parametrize("version, arch, bundle, expected", [
+    ("0.32.15", "x86_64", None, "ollama-linux-amd64.tar.zst"),
+    ("0.32.15", "aarch64", None, "ollama-linux-arm64.tar.zst"),
+    ("0.14.0", "x86_64", None, "ollama-linux-amd64.tar.zst"),       # first zstd release
+    ("0.13.5", "x86_64", None, "ollama-linux-amd64.tgz"),            # last tgz release
+    ("0.13.99", "arm64", None, "ollama-linux-arm64.tgz"),
+    ("0.3.7", "x86_64", None, "ollama-linux-amd64.tgz"),
+    ("v0.32.15", "x86_64", "rocm", "ollama-linux-amd64-rocm.tar.zst"),
+    ("0.13.5", "aarch64", "jetpack5", "ollama-linux-arm64-jetpack5.tgz"),
+    ("0.33.0-rc2", "aarch64", "jetpack6", "ollama-linux-arm64-jetpack6.tar.zst"),
+    ("1.0.0", "x86_64", None, "ollama-linux-amd64.tar.zst"),
+])
+def test_archive_name(version, arch, bundle, expected):
+    assert logic.archive_name(version, arch, bundle) == expected
+
+
+def test_archive_name_unknown_bundle():
+    with pytest.raises(logic.OllamaRoleError, match="unknown GPU bundle 'cuda'"):
+        logic.archive_name("0.32.15", "x86_64", "cuda")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("0.32.15", "x86_64"), GH + "/v0.32.15/ollama-linux-amd64.tar.zst"),
+    (("v0.13.5", "aarch64"), GH + "/v0.13.5/ollama-linux-arm64.tgz"),
+    (("0.32.15", "x86_64", "https://mirror.example/ollama/v0.32.15/"),
+     "https://mirror.example/ollama/v0.32.15/ollama-linux-amd64.tar.zst"),
+    (("0.32.15", "x86_64", None, "rocm"), GH + "/v0.32.15/ollama-linux-amd64-rocm.tar.zst"),
+])
+def test_archive_url(args, expected):
+    assert ollama_archive_url.ollama_archive_url(*args) == expected
+
+
+def _plan(**kwargs):
+    settings = {"version": "0.32.15", "arch": "x86_64"}
+    settings.update(kwargs)
+    return logic.archive_plan(settings)
+
+
+def test_plan_official_without_pin_uses_sha256sum():
+    (item,) = _plan()
+    assert item == {
+        "name": "ollama-linux-amd64.tar.zst",
+        "bundle": None,
+        "source": "url",
+        "location": GH + "/v0.32.15/ollama-linux-amd64.tar.zst",
+        "checksum": None,
+        "checksum_from": "sha256sum",
+        "sums_location": GH + "/v0.32.15/sha256sum.txt",
+    }
+
+
+def test_plan_official_pinned_map_wins_over_sha256sum():
+    pinned = {"0.32.15": {"ollama-linux-amd64.tar.zst": "sha256:" + SUM_A.upper()}}
+    main, rocm = _plan(pinned=pinned, bundles=["rocm"])
+    assert (main["checksum"], main["checksum_from"], main["sums_location"]) == (SUM_A, "pinned", None)
+    # the bundle is not in the map: falls back to sha256sum.txt
+    assert rocm["name"] == "ollama-linux-amd64-rocm.tar.zst"
+    assert rocm["location"] == GH + "/v0.32.15/ollama-linux-amd64-rocm.tar.zst"
+    assert rocm["checksum_from"] == "sha256sum"
+
+
+def test_plan_explicit_checksum_wins_over_pin_for_main_archive_only():
+    pinned = {"0.32.15": {"ollama-linux-amd64.tar.zst": SUM_A, "ollama-linux-amd64-rocm.tar.zst": SUM_A}}
+    main, rocm = _plan(pinned=pinned, checksum=SUM_B, bundles=["rocm"])
+    assert (main["checksum"], main["checksum_from"]) == (SUM_B, "explicit")
+    assert (rocm["checksum"], rocm["checksum_from"]) == (SUM_A, "pinned")
+
+
+def test_plan_pinned_map_is_ignored_for_a_mirror():
+    pinned = {"0.32.15": {"ollama-linux-amd64.tar.zst": SUM_A}}
+    (item,) = _plan(pinned=pinned, base_url="http://mirror:8080/v0.32.15/")
+    assert item["location"] == "http://mirror:8080/v0.32.15/ollama-linux-amd64.tar.zst"
+    assert item["checksum_from"] == "sha256sum"
+    assert item["sums_location"] == "http://mirror:8080/v0.32.15/sha256sum.txt"
+
+
+def test_plan_mirror_that_mimics_github_base_is_official():
+    pinned = {"0.32.15": {"ollama-linux-amd64.tar.zst": SUM_A}}
+    (item,) = _plan(pinned=pinned, base_url=GH + "/v0.32.15")
+    assert item["checksum_from"] == "pinned"
+
+
+def test_plan_full_url_uses_its_directory():
+    (main, jet) = _plan(url="https://files.example/x/ollama-custom.tar.zst", bundles=["jetpack6"], arch="aarch64")
+    assert main["name"] == "ollama-custom.tar.zst"
+    assert main["sums_location"] == "https://files.example/x/sha256sum.txt"
+    assert jet["location"] == "https://files.example/x/ollama-linux-arm64-jetpack6.tar.zst"
+
+
+def test_plan_controller_file():
+    (main, rocm) = _plan(src="/srv/archives/v0.13.5/ollama-linux-amd64.tgz", version="0.13.5", bundles=["rocm"])
+    assert main["source"] == rocm["source"] == "controller"
+    assert main["location"] == "/srv/archives/v0.13.5/ollama-linux-amd64.tgz"
+    assert main["sums_location"] == "/srv/archives/v0.13.5/sha256sum.txt"
+    assert rocm["location"] == "/srv/archives/v0.13.5/ollama-linux-amd64-rocm.tgz"
+
+
+def test_plan_controller_file_ignores_pin():
+    pinned = {"0.32.15": {"ollama-linux-amd64.tar.zst": SUM_A}}
+    (item,) = _plan(src="/tmp/ollama-linux-amd64.tar.zst", pinned=pinned)
+    assert item["checksum_from"] == "sha256sum"
+
+
+def test_plan_verification_off():
+    (item,) = _plan(verify=False, base_url="http://m/v1")
+    assert (item["checksum"], item["checksum_from"], item["sums_location"]) == (None, "none", None)
+
+
+def test_plan_verification_off_still_uses_an_explicit_checksum():
+    (item,) = _plan(verify=False, checksum=SUM_A)
+    assert item["checksum_from"] == "explicit"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"src": "/a.tgz", "url": "http://b/a.tgz"},
+    {"src": "/a.tgz", "base_url": "http://b"},
+    {"url": "http://b/a.tgz", "base_url": "http://b"},
+])
+def test_plan_conflicting_sources(kwargs):
+    with pytest.raises(logic.OllamaRoleError, match="mutually exclusive"):
+        _plan(**kwargs)
+
+
+@pytest.mark.parametrize("checksum", ["abc", "sha1:" + "a" * 40, "g" * 64])
+def test_plan_bad_explicit_checksum(checksum):
+    with pytest.raises(logic.OllamaRoleError, match="not a sha256 checksum"):
+        _plan(checksum=checksum)
+
+
+def test_plan_filter_raises_filter_error():
+    with pytest.raises(AnsibleFilterError, match="mutually exclusive"):
+        ollama_archive_plan.ollama_archive_plan({"version": "0.32.15", "arch": "x86_64", "src": "/a", "url": "http://x"})
+
+
+SUMS = (
+    SUM_A + "  ./ollama-linux-amd64.tar.zst\n"
+    + SUM_B + "  ./ollama-linux-amd64-rocm.tar.zst\n"
+    + "c" * 64 + " *ollama-linux-arm64.tar.zst\n"
+    + "d" * 64 + "  dist/ollama-darwin.zip\n"
+    + "garbage line\n\n"
+)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("ollama-linux-amd64.tar.zst", SUM_A),
+    ("ollama-linux-amd64-rocm.tar.zst", SUM_B),
+    ("ollama-linux-arm64.tar.zst", "c" * 64),
+    ("ollama-darwin.zip", "d" * 64),
+    ("ollama-linux-amd64.tgz", ""),
+    ("amd64.tar.zst", ""),
+])
+def test_sha256sum_lookup(name, expected):
+    assert ollama_sha256sum.ollama_sha256sum(SUMS, name) == expected
+
+
+def test_sha256sum_lookup_empty_text():
+    assert ollama_sha256sum.ollama_sha256sum("", "x") == ""
+    assert ollama_sha256sum.ollama_sha256sum(None, "x") == ""
+
+
+# ----------------------------------------------------------------------------------------- versions
+
+@pytest.mark.parametrize("stdout, server, client, installed, reachable", [
+    ("ollama version is 0.32.15\n", "0.32.15", "0.32.15", "0.32.15", True),
+    ("ollama version is 0.13.5\nWarning: client version is 0.32.15\n", "0.13.5", "0.32.15", "0.32.15", True),
+    ("Warning: could not connect to a running Ollama instance\nWarning: client version is 0.32.15\n",
+     None, "0.32.15", "0.32.15", False),
+    ("ollama version is 0.33.0-rc2", "0.33.0-rc2", "0.33.0-rc2", "0.33.0-rc2", True),
+    ("", None, None, None, False),
+    ("panic: $HOME is not defined\n\ngoroutine 1 [running]:", None, None, None, False),
+])
+def test_version_parse(stdout, server, client, installed, reachable):
+    assert ollama_version_parse.ollama_version_parse(stdout) == {
+        "server": server, "client": client, "installed": installed, "reachable": reachable,
+    }
+
+
+@pytest.mark.parametrize("version", ["0.32.15", "v0.32.15", "latest", "0.33.0-rc2", "0.3.7", "1.2.3"])
+def test_version_ok(version):
+    assert ollama_version_errors.ollama_version_errors(version) == []
+
+
+@pytest.mark.parametrize("version, fragment", [
+    ("0.32", "X.Y.Z"), ("", "empty"), (None, "empty"), ("v1", "X.Y.Z"), ("0.32.15.1", "X.Y.Z"),
+    ("0.3.6", "older than 0.3.7"), ("newest", "X.Y.Z"), ("0.32.15-beta", "X.Y.Z"),
+])
+def test_version_bad(version, fragment):
+    errors = ollama_version_errors.ollama_version_errors(version)
+    assert len(errors) == 1 and fragment in errors[0]
+
+
+# ----------------------------------------------------------------------------------------- ORIGINS
+
+@pytest.mark.parametrize("origin", [
+    "http://localhost:3000", "https://dify.example.com", "chrome-extension://abcdef", "safari-extension://id",
+    "moz-extension://uuid", "ms-browser-extension://id", "*", "https://*.example.com", "app://*",
+    "safari-web-extension://*", "vscode-webview://*", "http://10.0.0.5:8080", "example.com*",
+])
+def test_origin_ok(origin):
+    assert logic.origins_errors([origin]) == []
+
+
+@pytest.mark.parametrize("origin, fragment", [
+    ("example.com", "add the scheme, for example 'https://example.com'"),                     # bare host: panic
+    (" http://b", "leading or trailing whitespace"),                                          # space after comma
+    ("http://a ", "leading or trailing whitespace"),
+    ("http://a, http://b", "contains a comma"),
+    ("http://a,http://b", "contains a comma"),
+    ("safari-web-extension://id", "safari-web-extension://*"),                                 # panics without *
+    ("https://*.example.*", "only one '*'"),                                                   # two stars: panic
+    ("**", "only one '*'"),
+    ("HTTPS://Example.com", "lower case"),                                                     # scheme check is case-sensitive
+    ("file://tmp", "bad origin"),
+    ("", "empty entry"),
+    ("http://a b", "whitespace"),
+])
+def test_origin_panics(origin, fragment):
+    errors = logic.origins_errors([origin])
+    assert len(errors) == 1
+    assert fragment in errors[0]
+
+
+def test_origin_error_quotes_upstream_panic_text():
+    (error,) = ollama_origins_errors.ollama_origins_errors(["example.com"])
+    assert "origins must contain '*' or include http://,https://,chrome-extension://,safari-extension://," \
+           "moz-extension://,ms-browser-extension://" in error
+    assert "ollama_origins[0]" in error
+
+
+def test_origins_not_a_list():
+    assert "must be a list" in logic.origins_errors("http://a,http://b")[0]
+    assert logic.origins_errors(None) == []
+    assert "must be a string" in logic.origins_errors([5])[0]
+
+
+def test_origins_reports_every_bad_entry():
+    errors = logic.origins_errors(["http://ok", "bad", "http://ok2", " http://x"])
+    assert [e.split(":", maxsplit=1)[0] for e in errors] == ["ollama_origins[1] 'bad'", "ollama_origins[3] ' http"]
+
+
+# ----------------------------------------------------------------------------------------- settings
+
+BASE = {"home": "/usr/share/ollama", "bind_address": "127.0.0.1", "port": 11434}
+
+
+def _settings(**kwargs):
+    settings = dict(BASE)
+    settings.update(kwargs)
+    return settings
+
+
+def test_settings_defaults_ok():
+    assert ollama_settings_errors.ollama_settings_errors(_settings()) == []
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "0.0.0.0", "::", "::1", "[::1]", "10.1.2.3", "ollama.lan",
+                                     "fe80::1%eth0"])
+def test_bind_address_ok(address):
+    assert logic.bind_address_errors(address) == []
+
+
+@pytest.mark.parametrize("address, fragment", [
+    ("http://0.0.0.0", "port 80"),
+    ("https://ollama.example.com", "on 443"),
+    ("http://0.0.0.0:11434", "ollama_bind_address: '0.0.0.0'"),
+    ("0.0.0.0:11434", "ollama_port: 11434"),
+    (":8080", "contains a port"),
+    ("[::1]:11434", "ValueError"),
+    ("host/path", "contains a path"),
+    ("", "empty"),
+    (" 0.0.0.0", "whitespace"),
+    ("bad host!", "whitespace"),
+    ("exa$mple", "not a host name"),
+])
+def test_bind_address_bad(address, fragment):
+    if fragment == "ValueError":
+        # '[::1]:11434' has a port after an IPv6 literal: reported as not a valid IPv6 address
+        assert logic.bind_address_errors(address)
+        return
+    errors = logic.bind_address_errors(address)
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+@pytest.mark.parametrize("port", [0, 65536, -1, "11434", True, None])
+def test_port_bad(port):
+    errors = logic.settings_errors(_settings(port=port))
+    assert len(errors) == 1 and "ollama_port" in errors[0]
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"kv_cache_type": "q8_0"}, "needs flash attention: set ollama_flash_attention: true"),
+    ({"kv_cache_type": "q4_0", "flash_attention": False}, "needs flash attention"),
+    ({"kv_cache_type": "q4_0", "flash_attention": None}, "needs flash attention"),
+    ({"kv_cache_type": "q5_1", "flash_attention": True}, "is unknown; choose one of f16, q8_0, q4_0"),
+    ({"keep_alive": "5 minutes"}, "neither a Go duration"),
+    ({"load_timeout": "forever"}, "ollama_load_timeout"),
+    ({"num_parallel": 0}, "ollama_num_parallel 0 must be an integer >= 1"),
+    ({"max_queue": "512"}, "ollama_max_queue"),
+    ({"context_length": -1}, "ollama_context_length"),
+    ({"gpu_overhead": True}, "ollama_gpu_overhead"),
+    ({"flash_attention": "yes"}, "ollama_flash_attention"),
+    ({"debug": "verbose"}, "ollama_debug"),
+    ({"models_dir": "models"}, "must be an absolute path"),
+    ({"models_dir": "/home/alice/models", "hardening": True}, "ProtectHome=yes hides"),
+    ({"models_dir": "/root/.ollama/models", "hardening": True}, "ProtectHome=yes hides"),
+    ({"home": "relative"}, "ollama_home"),
+    ({"https_proxy": "proxy:3128"}, "ollama_https_proxy"),
+    ({"download_proxy": "proxy:3128"}, "ollama_download_proxy"),
+    ({"visible_devices": {"nvidia": [0]}}, "ollama_visible_devices.nvidia is unknown"),
+    ({"visible_devices": {"cuda": ["0 1"]}}, "not a device index or UUID"),
+    ({"visible_devices": [0]}, "must be a dict"),
+    ({"environment": {"OLLAMA_NEW_ENGINE": "1"}}, "removed from Ollama in v0.30.0"),
+])
+def test_settings_errors(kwargs, fragment):
+    errors = logic.settings_errors(_settings(**kwargs))
+    assert len(errors) == 1, errors
+    assert fragment in errors[0]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"kv_cache_type": "q8_0", "flash_attention": True},
+    {"kv_cache_type": "f16"},
+    {"keep_alive": "-1"}, {"keep_alive": "1h30m"}, {"keep_alive": "0"}, {"keep_alive": "3600"},
+    {"keep_alive": "-1h"}, {"load_timeout": "10m"}, {"keep_alive": 300},
+    {"debug": True}, {"debug": False}, {"debug": 2}, {"debug": "2"},
+    {"models_dir": "/home/alice/models"},                    # fine without hardening
+    {"models_dir": "/srv/ollama/models", "hardening": True},
+    {"visible_devices": {"cuda": ["GPU-5c5b3c31-0b8e-4b5f-9d6a-1f2e3d4c5b6a", 1], "rocr": [-1]}},
+    {"https_proxy": "http://proxy.example.com:3128", "no_proxy": ["localhost", ".lan"]},
+    {"environment": {"OLLAMA_NO_CLOUD": True, "OLLAMA_LLM_LIBRARY": "cuda_v12"}},
+])
+def test_settings_ok(kwargs):
+    assert logic.settings_errors(_settings(**kwargs)) == []
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"OLLAMA_HOST": "0.0.0.0"}, "use ollama_bind_address and ollama_port instead"),
+    ({"OLLAMA_ORIGINS": "*"}, "use ollama_origins instead"),
+    ({"OLLAMA_MODELS": "/srv"}, "use ollama_models_dir instead"),
+    ({"HOME": "/tmp"}, "use ollama_home instead"),
+    ({"OLLAMA_KV_CACHE_TYPE": "q8_0"}, "use ollama_kv_cache_type"),
+    ({"CUDA_VISIBLE_DEVICES": "0"}, "ollama_visible_devices.cuda"),
+    ({"OLLAMA_MULTIUSER_CACHE": "1"}, "removed from Ollama in v0.30.0"),
+    ({"OLLAMA_INTEL_GPU": "1"}, "v0.12.11"),
+    ({"OLLAMA_MAX_VRAM": "1"}, "v0.6.9"),
+    ({"OLLAMA_TMPDIR": "/tmp"}, "delete it"),
+    ({"OLLAMA_RUNNERS_DIR": "/tmp"}, "delete it"),
+    ({"1BAD": "x"}, "not a valid environment variable name"),
+    ({"A-B": "x"}, "not a valid environment variable name"),
+    ({"OLLAMA_X": {"a": 1}}, "must be a string, number or boolean"),
+    ({"OLLAMA_X": "a\nb"}, "newline"),
+])
+def test_env_errors(env, fragment):
+    errors = ollama_env_errors.ollama_env_errors(env)
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+def test_env_errors_not_a_dict():
+    assert "must be a dict" in logic.env_errors(["A=1"])[0]
+
+
+# ----------------------------------------------------------------------------------------- service env
+
+def test_service_env_minimal_sets_only_home_and_host():
+    assert ollama_service_env.ollama_service_env(_settings(origins=[], visible_devices={}, no_proxy=[],
+                                                           environment={})) == {
+        "HOME": "/usr/share/ollama", "OLLAMA_HOST": "127.0.0.1:11434",
+    }
+
+
+def test_service_env_everything():
+    env = logic.service_env(_settings(
+        bind_address="0.0.0.0", port=8080, origins=["https://dify.example.com", "chrome-extension://*"],
+        models_dir="/srv/models", keep_alive="-1", num_parallel=4, max_loaded_models=2, max_queue=128,
+        context_length=8192, flash_attention=True, kv_cache_type="q8_0", load_timeout="10m", gpu_overhead=536870912,
+        sched_spread=True, noprune=False, debug=2, visible_devices={"cuda": ["GPU-1", 2], "vulkan": [-1]},
+        https_proxy="http://proxy:3128", no_proxy=["localhost", "127.0.0.1"], environment={"OLLAMA_NO_CLOUD": True,
+                                                                                           "OLLAMA_VULKAN": False,
+                                                                                           "LLAMA_ARG_FIT": 1},
+    ))
+    assert env == {
+        "HOME": "/usr/share/ollama",
+        "OLLAMA_HOST": "0.0.0.0:8080",
+        "OLLAMA_ORIGINS": "https://dify.example.com,chrome-extension://*",
+        "OLLAMA_MODELS": "/srv/models",
+        "OLLAMA_KEEP_ALIVE": "-1",
+        "OLLAMA_NUM_PARALLEL": "4",
+        "OLLAMA_MAX_LOADED_MODELS": "2",
+        "OLLAMA_MAX_QUEUE": "128",
+        "OLLAMA_CONTEXT_LENGTH": "8192",
+        "OLLAMA_FLASH_ATTENTION": "1",
+        "OLLAMA_KV_CACHE_TYPE": "q8_0",
+        "OLLAMA_LOAD_TIMEOUT": "10m",
+        "OLLAMA_GPU_OVERHEAD": "536870912",
+        "OLLAMA_SCHED_SPREAD": "1",
+        "OLLAMA_NOPRUNE": "0",
+        "OLLAMA_DEBUG": "2",
+        "CUDA_VISIBLE_DEVICES": "GPU-1,2",
+        "GGML_VK_VISIBLE_DEVICES": "-1",
+        "HTTPS_PROXY": "http://proxy:3128",
+        "NO_PROXY": "localhost,127.0.0.1",
+        "OLLAMA_NO_CLOUD": "1",
+        "OLLAMA_VULKAN": "0",
+        "LLAMA_ARG_FIT": "1",
+    }
+
+
+@pytest.mark.parametrize("flash, expected", [(None, None), ("auto", None), (True, "1"), (False, "0")])
+def test_service_env_flash_attention_tristate(flash, expected):
+    assert logic.service_env(_settings(flash_attention=flash)).get("OLLAMA_FLASH_ATTENTION") == expected
+
+
+@pytest.mark.parametrize("debug, expected", [(None, None), (False, "0"), (True, "1"), (2, "2")])
+def test_service_env_debug(debug, expected):
+    assert logic.service_env(_settings(debug=debug)).get("OLLAMA_DEBUG") == expected
+
+
+@pytest.mark.parametrize("address, port, host", [
+    ("0.0.0.0", 11434, "0.0.0.0:11434"), ("::", 11434, "[::]:11434"), ("[::1]", 1, "[::1]:1"),
+    ("ollama.lan", 80, "ollama.lan:80"),
+])
+def test_service_env_host_has_no_scheme(address, port, host):
+    assert logic.service_env(_settings(bind_address=address, port=port))["OLLAMA_HOST"] == host
+
+
+def test_service_env_no_proxy_string():
+    assert logic.service_env(_settings(no_proxy="localhost,.lan"))["NO_PROXY"] == "localhost,.lan"
+
+
+@pytest.mark.parametrize("address, url", [
+    ("0.0.0.0", "http://127.0.0.1:11434"), ("::", "http://127.0.0.1:11434"), ("127.0.0.1", "http://127.0.0.1:11434"),
+    ("::1", "http://[::1]:11434"), ("[::1]", "http://[::1]:11434"), ("10.0.0.2", "http://10.0.0.2:11434"),
+    ("localhost", "http://127.0.0.1:11434"),
+])
+def test_connect_url(address, url):
+    assert ollama_connect_url.ollama_connect_url(address, 11434) == url
+
+
+# ----------------------------------------------------------------------------------------- systemd quoting
+
+@pytest.mark.parametrize("value, line", [
+    ("/usr/share/ollama", 'Environment="HOME=/usr/share/ollama"'),
+    ("https://a.example,chrome-extension://*", 'Environment="HOME=https://a.example,chrome-extension://*"'),
+    ('say "hi"', 'Environment="HOME=say \\"hi\\""'),
+    ("100%", 'Environment="HOME=100%%"'),
+    ("C:\\path", 'Environment="HOME=C:\\\\path"'),
+    ("with space", 'Environment="HOME=with space"'),
+    ("'single'", 'Environment="HOME=\'single\'"'),
+    ("$HOME", 'Environment="HOME=$HOME"'),
+    ("", 'Environment="HOME="'),
+])
+def test_systemd_quoting(value, line):
+    assert ollama_systemd_env.ollama_systemd_env({"HOME": value}) == [line]
+
+
+def test_systemd_env_keeps_order():
+    lines = logic.systemd_env_lines({"B": "1", "A": "2"})
+    assert lines == ['Environment="B=1"', 'Environment="A=2"']
+
+
+def test_systemd_env_refuses_newlines_and_bad_names():
+    with pytest.raises(AnsibleFilterError, match="newline"):
+        ollama_systemd_env.ollama_systemd_env({"A": "x\ny"})
+    with pytest.raises(AnsibleFilterError, match="not a valid environment variable name"):
+        ollama_systemd_env.ollama_systemd_env({"A B": "x"})
+
+
+def _systemd_unquote(assignment):
+    """What systemd makes of one quoted Environment= word (C-style unescape, %% specifier)."""
+    assert assignment.startswith('"') and assignment.endswith('"')
+    body = assignment[1:-1].replace("%%", "\x00")
+    out, i = [], 0
+    while i < len(body):
+        if body[i] == "\\":
+            out.append(body[i + 1])
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out).replace("\x00", "%")
+
+
+@pytest.mark.parametrize("value", ['a"b', "a\\b", "50%", 'x\\"%%y', "plain", "é ü"])
+def test_systemd_quoting_round_trips(value):
+    (line,) = logic.systemd_env_lines({"K": value})
+    assert _systemd_unquote(line[len("Environment="):]) == "K=" + value
+
+
+@pytest.mark.parametrize("path, escaped", [
+    ("/srv/ollama", "/srv/ollama"), ("/srv/my models", "/srv/my\\x20models"), ("/a%b", "/a%%b"),
+])
+def test_systemd_path(path, escaped):
+    assert ollama_systemd_path.ollama_systemd_path(path) == escaped
+
+
+# ----------------------------------------------------------------------------------------- models
+
+@pytest.mark.parametrize("name", [
+    "llama3.2", "llama3.2:3b", "user/m:tag", "ghcr.io/ns/m:tag", "localhost:5000/ns/m", "localhost:5000/library/m:1",
+    "registry.ollama.ai/library/tinyllama:latest", "qwen2.5:0.5b", "hf.co/org/repo:Q4_K_M", "https://reg/ns/m",
+])
+def test_model_name_ok(name):
+    assert logic.model_name_error(name) is None
+
+
+@pytest.mark.parametrize("name", [
+    "a/b/c/d", "my.org/m", "m:tag:x", "-m", "m/", "m name", "m@sha256:" + "a" * 64, "m" * 81, "", "/m", "m:",
+])
+def test_model_name_bad(name):
+    assert logic.model_name_error(name)
+
+
+def test_models_errors_ok():
+    models = ["llama3.2", {"name": "localhost:5000/library/tinyllama:latest", "insecure": True},
+              {"name": "old", "state": "absent"}, {"name": "x", "state": "latest"}]
+    custom = [{"name": "assistant", "from": "llama3.2", "system": "hi", "parameters": {"temperature": 0.2}},
+              {"name": "gone", "state": "absent"}]
+    assert ollama_models_errors.ollama_models_errors(models, custom, True) == []
+
+
+@pytest.mark.parametrize("models, custom, exclusive, fragment", [
+    ([{"state": "present"}], [], False, "has no 'name'"),
+    ([{"name": ""}], [], False, "has no 'name'"),
+    ([{"name": "m name"}], [], False, "whitespace"),
+    ([{"name": "m", "state": "pulled"}], [], False, "must be one of present, absent, latest"),
+    ([{"name": "m", "insecure": True, "tag": "x"}], [], False, "unknown keys: tag"),
+    ([5], [], False, "must be a dict"),
+    ([], [{"name": "c"}], False, "needs 'from'"),
+    ([], [{"name": "c", "from": "a/b/c/d"}], False, ".from:"),
+    ([], [{"name": "c", "from": "m", "state": "latest"}], False, "must be one of present, absent"),
+    ([], [], True, "would delete every model"),
+    ([{"name": "m", "state": "absent"}], [], True, "would delete every model"),
+    ("m", [], False, "must be a list"),
+])
+def test_models_errors(models, custom, exclusive, fragment):
+    errors = logic.models_errors(models, custom, exclusive)
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+# ----------------------------------------------------------------------------------------- task helpers
+
+from ansible_collections.localllm.ollama.plugins.filter import (  # noqa: E402
+    ollama_expected_checksums,
+    ollama_keep_models,
+    ollama_path_parents,
+)
+
+
+def test_expected_checksums_combines_plan_and_sums():
+    plan = _plan(base_url="http://m/v0.32.15", bundles=["rocm"], checksum=SUM_B)
+    sums = {"http://m/v0.32.15/sha256sum.txt": SUMS}
+    assert ollama_expected_checksums.ollama_expected_checksums(plan, sums) == {
+        "ollama-linux-amd64.tar.zst": SUM_B,              # explicit wins
+        "ollama-linux-amd64-rocm.tar.zst": SUM_B,         # from sha256sum.txt (SUMS lists rocm with SUM_B)
+    }
+
+
+def test_expected_checksums_unknown_when_sums_missing_or_unlisted():
+    plan = _plan(base_url="http://m/v0.32.15", bundles=["jetpack6"])
+    assert logic.expected_checksums(plan, {}) == {"ollama-linux-amd64.tar.zst": "",
+                                                  "ollama-linux-amd64-jetpack6.tar.zst": ""}
+    found = logic.expected_checksums(plan, {"http://m/v0.32.15/sha256sum.txt": SUMS})
+    assert found == {"ollama-linux-amd64.tar.zst": SUM_A, "ollama-linux-amd64-jetpack6.tar.zst": ""}
+
+
+def test_expected_checksums_verification_off():
+    plan = _plan(verify=False)
+    assert logic.expected_checksums(plan, {GH + "/v0.32.15/sha256sum.txt": SUMS}) == {
+        "ollama-linux-amd64.tar.zst": ""}
+
+
+def test_keep_models():
+    models = ["a", {"name": "b"}, {"name": "c", "state": "absent"}, {"name": "d", "state": "latest"}, {"state": "x"}]
+    custom = [{"name": "e", "from": "a"}, {"name": "f", "state": "absent"}]
+    assert ollama_keep_models.ollama_keep_models(models, custom) == ["a", "b", "d", "e"]
+    assert logic.keep_models([], None) == []
+
+
+@pytest.mark.parametrize("path, parents", [
+    ("/usr/share/ollama/.ollama/models", ["/usr", "/usr/share", "/usr/share/ollama", "/usr/share/ollama/.ollama"]),
+    ("/srv/models/", ["/srv"]),
+    ("/models", []),
+    ("//srv//a", ["/srv"]),
+])
+def test_path_parents(path, parents):
+    assert ollama_path_parents.ollama_path_parents(path) == parents
