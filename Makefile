@@ -38,10 +38,10 @@ help:
 	@echo "make integration           module integration targets against a running stand-in (tests/integration/)"
 	@echo "make molecule SCENARIO=x   molecule test -s x (MOLECULE_COMMAND=converge|verify|destroy|... for one step)"
 	@echo "make molecule-all          every molecule scenario, one after the other"
-	@echo "make collection-build      ansible-galaxy collection build into build/dist/"
+	@echo "make collection-build      build the release tarball into build/dist/, install it offline, check it ships no dev files"
 
 test:
-	@scripts/run-stages.sh venv docker images standin -- lint sanity unit integration molecule-all
+	@scripts/run-stages.sh venv docker images standin -- lint collection-build sanity unit integration molecule-all
 
 venv:
 	@scripts/bootstrap-venv.sh
@@ -127,4 +127,4 @@ molecule-all: env docker images standin
 	exit $$failed
 
 collection-build: env
-	$(ENV) ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+	$(ENV) scripts/check-collection-build.sh
