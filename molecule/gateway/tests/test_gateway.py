@@ -120,9 +120,11 @@ def test_cors_preflight_passes_without_credentials(host, root_pem):
     assert "access-control-allow-origin: http://localhost:3000" in headers.lower()
 
 
-def test_bearer_401_advertises_both_schemes(host, root_pem):
+def test_401_advertises_both_schemes(host, root_pem):
     headers = host.check_output("curl -sS -D - -o /dev/null --cacert %s %s/api/tags" % (ROOT_PEM, URL)).lower()
+    assert headers.splitlines()[0].split()[1] == "401"
     assert "www-authenticate: basic" in headers
+    assert 'www-authenticate: bearer realm="ollama gateway"' in headers
 
 
 # --- admin scope ------------------------------------------------------------------------------------------
@@ -207,6 +209,13 @@ def test_denied_address_is_403(backend):
     assert status == "403"
 
 
+def test_denied_address_is_403_without_credentials_too(backend):
+    """The access lists run before any credential check: no 401-vs-403 oracle for a blocked address."""
+    for auth in ("", "-H 'Authorization: Bearer wrong-key-0123456789abcdef0123456789'", "-u alice:wrong"):
+        status = backend.check_output("curl -sSk -o /dev/null -w '%%{http_code}' %s https://%s/api/tags" % (auth, NAME))
+        assert status == "403", auth
+
+
 # --- rate limit (last of the client tests) ----------------------------------------------------------------
 def test_zz_burst_over_the_limit_is_429(host, root_pem):
     codes = host.check_output(
@@ -216,6 +225,16 @@ def test_zz_burst_over_the_limit_is_429(host, root_pem):
     assert "429" in codes, codes
     assert codes[0] == "200", codes
     assert set(codes) <= {"200", "429"}, codes
+
+
+def test_zz_unauthenticated_burst_is_limited_too(host, root_pem):
+    """Failed credentials count against the limit (auth runs after limit_req): keys cannot be guessed at full speed."""
+    codes = host.check_output(
+        "for i in $(seq 1 45); do curl -s -o /dev/null -w '%%{http_code}\\n' --cacert %s "
+        "-H 'Authorization: Bearer wrong-key-0123456789abcdef0123456789' %s/api/version; done" % (ROOT_PEM, URL)
+    ).split()
+    assert "429" in codes, codes
+    assert set(codes) <= {"401", "429"}, codes
 
 
 # --- on the gateway ---------------------------------------------------------------------------------------
@@ -415,7 +434,8 @@ def test_subpath_gateway_key_only(host, sub_pem):
     ).lower()
     assert headers.splitlines()[0].split()[1] == "401"
     assert 'www-authenticate: bearer realm="ollama gateway"' in headers
-    assert "www-authenticate: basic" not in headers
+    # keys only: no user can ever pass basic auth (empty user file), whatever it sends
+    assert sub_curl(host, "/ollama/api/tags", "-u nobody:nothing") == "401"
 
 
 def test_subpath_gateway_paths(host, sub_pem):
