@@ -29,8 +29,11 @@ def _code(value):
     if value is None:
         return "`null`"
     if isinstance(value, str):
-        return "`%s`" % value if value else "`\"\"`"
-    return "`%s`" % json.dumps(value)
+        text = "`%s`" % value if value else "`\"\"`"
+    else:
+        text = "`%s`" % json.dumps(value)
+    # a bare | would end the table cell, even inside a code span
+    return text.replace("|", "\\|")
 
 
 def _cell(text):
