@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, localllm maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -139,7 +138,7 @@ async def _throughput(base, headers, verify, total, concurrency, max_seconds, re
 
         async def worker():
             nonlocal done, errors
-            for _ in counter:
+            for _request in counter:
                 if time.perf_counter() > deadline:
                     return
                 response = await client.get(base + "/api/version", extensions=extensions)
@@ -149,7 +148,7 @@ async def _throughput(base, headers, verify, total, concurrency, max_seconds, re
                     errors += 1
 
         start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker() for _worker in range(concurrency)))
         elapsed = time.perf_counter() - start
     return done / elapsed, done, errors, elapsed
 

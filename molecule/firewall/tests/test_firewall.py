@@ -105,13 +105,13 @@ def test_gateway_reaches_ollama(gw, target):
 
 @pytest.mark.parametrize("target", SERVERS)
 def test_outsider_times_out_on_ollama(outsider, target):
-    rc, _ = _curl(outsider, target, 11434)
+    rc, _body = _curl(outsider, target, 11434)
     assert rc == 28, "expected a timeout (dropped), curl exit %d" % rc
 
 
 def test_outsider_reaches_gateway_port_only_on_gateway_host(outsider):
     assert _curl(outsider, "firewall-deb13", 80) == (0, "200")
-    rc, _ = _curl(outsider, "firewall-deb12", 80)
+    rc, _body = _curl(outsider, "firewall-deb12", 80)
     assert rc == 28, "port 80 on a non-gateway host must be dropped, curl exit %d" % rc
 
 
