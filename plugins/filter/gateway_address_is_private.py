@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 
 DOCUMENTATION = r"""
 name: gateway_address_is_private
@@ -38,21 +37,8 @@ _value:
 """
 
 
-def _address(value):
-    text = str(value).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return ipaddress.ip_address(text)
-
-
-def gateway_address_is_loopback(value):
-    """True when ``value`` is a loopback IP literal or the name localhost."""
-    if str(value).strip().lower() == "localhost":
-        return True
-    try:
-        return _address(value).is_loopback
-    except ValueError:
-        return False
+# one parser for both filters: loopback is the first half of "private"
+from ansible_collections.localllm.ollama.plugins.filter.gateway_address_is_loopback import _address, gateway_address_is_loopback
 
 
 def gateway_address_is_private(value):
