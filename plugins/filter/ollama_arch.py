@@ -33,19 +33,9 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_arch(machine):
-    """Map a machine architecture to the Ollama archive architecture"""
-    try:
-        return logic.ollama_arch(machine)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_arch: invalid input: %s" % exc) from exc
+ollama_arch = logic.as_filter("ollama_arch", logic.ollama_arch)
 
 
 class FilterModule:

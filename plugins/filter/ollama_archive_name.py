@@ -44,19 +44,9 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_archive_name(version, arch, bundle=None):
-    """File name of an Ollama Linux release archive"""
-    try:
-        return logic.archive_name(version, arch, bundle)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_archive_name: invalid input: %s" % exc) from exc
+ollama_archive_name = logic.as_filter("ollama_archive_name", logic.archive_name)
 
 
 class FilterModule:

@@ -38,19 +38,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_archive_plan(settings):
-    """Decide where each Ollama archive comes from and how it is verified"""
-    try:
-        return logic.archive_plan(settings)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_archive_plan: invalid input: %s" % exc) from exc
+ollama_archive_plan = logic.as_filter("ollama_archive_plan", logic.archive_plan)
 
 
 class FilterModule:

@@ -50,19 +50,9 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_archive_url(version, arch, base_url=None, bundle=None):
-    """Download URL of an Ollama Linux release archive"""
-    try:
-        return logic.archive_url(version, arch, base_url, bundle)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_archive_url: invalid input: %s" % exc) from exc
+ollama_archive_url = logic.as_filter("ollama_archive_url", logic.archive_url)
 
 
 class FilterModule:

@@ -38,19 +38,9 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_connect_url(address, port):
-    """Local URL of the Ollama API for a bind address"""
-    try:
-        return logic.connect_url(address, port)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_connect_url: invalid input: %s" % exc) from exc
+ollama_connect_url = logic.as_filter("ollama_connect_url", logic.connect_url)
 
 
 class FilterModule:

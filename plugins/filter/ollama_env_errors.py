@@ -33,19 +33,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_env_errors(environment):
-    """Find problems in a free-form Ollama environment dict"""
-    try:
-        return logic.env_errors(environment)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_env_errors: invalid input: %s" % exc) from exc
+ollama_env_errors = logic.as_filter("ollama_env_errors", logic.env_errors)
 
 
 class FilterModule:

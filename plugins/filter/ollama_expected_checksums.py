@@ -40,19 +40,9 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_expected_checksums(plan, sums):
-    """Expected sha256 of every archive in an Ollama archive plan"""
-    try:
-        return logic.expected_checksums(plan, sums)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_expected_checksums: invalid input: %s" % exc) from exc
+ollama_expected_checksums = logic.as_filter("ollama_expected_checksums", logic.expected_checksums)
 
 
 class FilterModule:

@@ -39,19 +39,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_keep_models(models, custom_models=None):
-    """Names of the models an exclusive model sync keeps"""
-    try:
-        return logic.keep_models(models, custom_models)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_keep_models: invalid input: %s" % exc) from exc
+ollama_keep_models = logic.as_filter("ollama_keep_models", logic.keep_models)
 
 
 class FilterModule:

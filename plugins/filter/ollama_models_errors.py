@@ -46,19 +46,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_models_errors(models, custom_models=None, exclusive=False):
-    """Validate model lists for the Ollama role"""
-    try:
-        return logic.models_errors(models, custom_models, exclusive)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_models_errors: invalid input: %s" % exc) from exc
+ollama_models_errors = logic.as_filter("ollama_models_errors", logic.models_errors)
 
 
 class FilterModule:

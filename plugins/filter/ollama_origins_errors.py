@@ -35,19 +35,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_origins_errors(origins):
-    """Find OLLAMA_ORIGINS entries that would make Ollama panic"""
-    try:
-        return logic.origins_errors(origins)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_origins_errors: invalid input: %s" % exc) from exc
+ollama_origins_errors = logic.as_filter("ollama_origins_errors", logic.origins_errors)
 
 
 class FilterModule:

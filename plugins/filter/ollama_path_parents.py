@@ -32,19 +32,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_path_parents(path):
-    """Parent directories of a path"""
-    try:
-        return logic.path_parents(path)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_path_parents: invalid input: %s" % exc) from exc
+ollama_path_parents = logic.as_filter("ollama_path_parents", logic.path_parents)
 
 
 class FilterModule:

@@ -38,19 +38,9 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_service_env(settings):
-    """Build the Ollama service environment from typed settings"""
-    try:
-        return logic.service_env(settings)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_service_env: invalid input: %s" % exc) from exc
+ollama_service_env = logic.as_filter("ollama_service_env", logic.service_env)
 
 
 class FilterModule:

@@ -35,19 +35,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_settings_errors(settings):
-    """Validate the typed settings of the Ollama role"""
-    try:
-        return logic.settings_errors(settings)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_settings_errors: invalid input: %s" % exc) from exc
+ollama_settings_errors = logic.as_filter("ollama_settings_errors", logic.settings_errors)
 
 
 class FilterModule:

@@ -39,19 +39,14 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
 
-def ollama_sha256sum(text, name):
-    """Look up a file's checksum in sha256sum.txt content"""
-    try:
-        return logic.sha256sum_lookup(text, name) or ''
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_sha256sum: invalid input: %s" % exc) from exc
+def _ollama_sha256sum(text, name):
+    return logic.sha256sum_lookup(text, name) or ''
+
+
+ollama_sha256sum = logic.as_filter("ollama_sha256sum", _ollama_sha256sum)
 
 
 class FilterModule:

@@ -33,19 +33,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_systemd_env(env):
-    """Render an environment dict as systemd Environment= lines"""
-    try:
-        return logic.systemd_env_lines(env)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_systemd_env: invalid input: %s" % exc) from exc
+ollama_systemd_env = logic.as_filter("ollama_systemd_env", logic.systemd_env_lines)
 
 
 class FilterModule:

@@ -32,19 +32,9 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_systemd_path(path):
-    """Escape a path for a systemd path list setting"""
-    try:
-        return logic.systemd_path_escape(path)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_systemd_path: invalid input: %s" % exc) from exc
+ollama_systemd_path = logic.as_filter("ollama_systemd_path", logic.systemd_path_escape)
 
 
 class FilterModule:

@@ -32,19 +32,9 @@ _value:
   type: list
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_version_errors(version):
-    """Validate an ollama_version value"""
-    try:
-        return logic.version_errors(version)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_version_errors: invalid input: %s" % exc) from exc
+ollama_version_errors = logic.as_filter("ollama_version_errors", logic.version_errors)
 
 
 class FilterModule:

@@ -34,19 +34,9 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
 
-
-def ollama_version_parse(stdout):
-    """Parse the output of ollama -v"""
-    try:
-        return logic.parse_version_output(stdout)
-    except logic.OllamaRoleError as exc:
-        raise AnsibleFilterError(str(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        raise AnsibleFilterError("ollama_version_parse: invalid input: %s" % exc) from exc
+ollama_version_parse = logic.as_filter("ollama_version_parse", logic.parse_version_output)
 
 
 class FilterModule:

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
+
+from ansible.errors import AnsibleFilterError
 
 OFFICIAL_BASE_URL = "https://github.com/ollama/ollama/releases/download"
 
@@ -100,6 +103,21 @@ SECONDS_RE = re.compile(r"^-?\d+$")
 
 class OllamaRoleError(ValueError):
     """Raised for input the role cannot work with (turned into AnsibleFilterError by the filters)."""
+
+
+def as_filter(name, func):
+    """Wrap ``func`` as the Jinja2 filter ``name``: bad input becomes an AnsibleFilterError that names the filter."""
+    @functools.wraps(func)
+    def ansible_filter(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OllamaRoleError as exc:
+            raise AnsibleFilterError(str(exc)) from exc
+        except (KeyError, TypeError) as exc:
+            raise AnsibleFilterError("%s: invalid input: %s" % (name, exc)) from exc
+
+    ansible_filter.__name__ = name
+    return ansible_filter
 
 
 # --------------------------------------------------------------------------------------------- versions
