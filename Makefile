@@ -23,7 +23,7 @@ PIP_WHEEL_DIR := $(BUILD)/wheels
 # ansible-test reads its pip bootstrap script from here (always $HOME, never ANSIBLE_HOME)
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 
-.PHONY: help test venv env docker images image-debian12 image-debian13 standin standin-build \
+.PHONY: help test venv env docker images image-debian12 image-debian13 standin standin-build fleet demo demo-down bench \
 	lint sanity ansible-test-shim unit integration molecule molecule-all collection-build
 
 help:
@@ -38,10 +38,14 @@ help:
 	@echo "make integration           module integration targets against a running stand-in (tests/integration/)"
 	@echo "make molecule SCENARIO=x   molecule test -s x (MOLECULE_COMMAND=converge|verify|destroy|... for one step)"
 	@echo "make molecule-all          every molecule scenario, one after the other"
+	@echo "make fleet                 fleet acceptance: site.yml twice, rolling upgrade under load, SIGKILL recovery"
+	@echo "make demo                  lab of 2 Ollama servers + 1 gateway via site.yml; prints URL, key, examples"
+	@echo "make demo-down             remove the demo lab"
+	@echo "make bench                 fleet benchmarks (re-run cost, converge time 1/3/6 servers, throughput 1/2/3)"
 	@echo "make collection-build      build the release tarball into build/dist/, install it offline, check it ships no dev files"
 
 test:
-	@scripts/run-stages.sh venv docker images standin -- lint collection-build sanity unit integration molecule-all
+	@scripts/run-stages.sh venv docker images standin -- lint collection-build sanity unit integration molecule-all fleet
 
 venv:
 	@scripts/bootstrap-venv.sh
@@ -125,6 +129,21 @@ molecule-all: env docker images standin
 	done; \
 	printf '\n%-16s %8s  %s\n%s' scenario seconds result "$$report"; \
 	exit $$failed
+
+# Fleet acceptance test: site.yml + second run + rolling upgrade under load + SIGKILL on a lab (tests/fleet/run.py)
+fleet: env docker images standin
+	$(ENV) python tests/fleet/run.py
+
+# A lab of 2 Ollama servers + 1 gateway converged by site.yml; prints the URL, credentials and examples
+demo: env docker images standin
+	$(ENV) python scripts/demo.py
+
+demo-down: env
+	$(ENV) python scripts/lab.py down demo
+
+# Fleet benchmarks (bench/fleet_bench.py): re-run cost, converge time for 1/3/6 servers, throughput for 1/2/3
+bench: env docker images standin
+	$(ENV) python bench/fleet_bench.py
 
 collection-build: env
 	$(ENV) scripts/check-collection-build.sh

@@ -27,6 +27,8 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     # -z lists; files deleted in the work tree but still in the index are skipped
     git ls-files -z --cached --others --exclude-standard |
         while IFS= read -r -d '' path; do
+            # collections/ links back to the repository root (for `ansible-playbook site.yml`); not content
+            [[ "${path}" == collections/* ]] && continue
             if [[ -f "${path}" || -L "${path}" ]]; then
                 printf '%s\0' "${path}"
             fi

@@ -79,7 +79,10 @@ def defaults_problems(role):
     if not os.path.exists(defaults_path):
         return []
     defaults = _load(defaults_path)
-    options = _load(spec_path)["argument_specs"]["main"].get("options", {})
+    # options of every entry point (main, and e.g. a `verify` entry point used with tasks_from)
+    options = {}
+    for entry in _load(spec_path)["argument_specs"].values():
+        options.update(entry.get("options") or {})
     problems = []
     for key in sorted(set(defaults) - set(options)):
         problems.append("%s: defaults/main.yml key %s is not in argument_specs" % (role, key))

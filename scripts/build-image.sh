@@ -93,6 +93,9 @@ log "debootstrap took $((SECONDS - start)) s"
 : >"${rootfs}/etc/machine-id"
 rm -f "${rootfs}/var/lib/dbus/machine-id"
 rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin "${rootfs}"/var/cache/apt/archives/*.deb
+# An empty list directory must also look old: apt's cache_valid_time reads its mtime, and a fresh one would make
+# `update_cache: true, cache_valid_time: N` skip the update within N seconds of the build and find no package.
+touch -d @0 "${rootfs}/var/lib/apt/lists"
 find "${rootfs}/var/log" -type f -delete
 # Units that cannot work in a container and only slow the boot down or degrade it.
 for unit in systemd-remount-fs.service getty.target console-getty.service; do

@@ -771,3 +771,16 @@ def path_parents(path):
     """``/a/b/c`` -> ``['/a', '/a/b']`` (the directories the service user must be able to traverse)."""
     parts = [part for part in str(path).split("/") if part]
     return ["/" + "/".join(parts[:index]) for index in range(1, len(parts))]
+
+
+# --------------------------------------------------------------------------------------------- fleet
+
+
+def fleet_gateways(host, groups, hostvars, gateway_group="ollama_gateways"):
+    """Gateways of the inventory whose ``gateway_upstream_group`` holds ``host`` (in inventory order)."""
+    found = []
+    for gateway in groups.get(gateway_group) or []:
+        upstream_group = hostvars[gateway].get("gateway_upstream_group") or ""
+        if upstream_group and host in (groups.get(upstream_group) or []):
+            found.append(gateway)
+    return found
