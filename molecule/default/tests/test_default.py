@@ -108,10 +108,23 @@ def test_user_and_models_dir(host):
     assert models.is_directory and models.user == "ollama" and models.group == "ollama"
 
 
-def test_model_pulled_from_the_standin_registry(host):
+def _model_names(host):
     tags = json.loads(host.check_output("curl -fsS %s/api/tags" % API))
-    names = [model["name"] for model in tags["models"]]
-    assert "localhost:5000/library/tinyllama:latest" in names
+    return sorted(model["name"] for model in tags["models"])
+
+
+def test_model_pulled_from_the_standin_registry(host):
+    assert "localhost:5000/library/tinyllama:latest" in _model_names(host)
+
+
+def test_models_of_the_tier_chosen_by_vram(host):
+    # converge.yml: deb12 sets ollama_model_tiers_vram_gib 11.5 (tier gpu-8g); deb13 detects 0 GiB (tier cpu).
+    # tinyllama is in ollama_models and in tier gpu-8g; bigmodel (tier gpu-24g) fits neither host.
+    if host.backend.get_hostname().endswith("deb12"):
+        expected = ["localhost:5000/acme/tinycoder:1b", "localhost:5000/library/tinyllama:latest"]
+    else:
+        expected = ["localhost:5000/library/nomic-embed:latest", "localhost:5000/library/tinyllama:latest"]
+    assert _model_names(host) == expected
 
 
 def test_staging_cleaned_up(host):
