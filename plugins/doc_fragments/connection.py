@@ -14,6 +14,9 @@ options:
     description:
       - Base URL of the Ollama API, or of a gateway in front of it.
       - May carry a sub-path when a reverse proxy serves Ollama under one, for example V(https://gw.example.com/ollama).
+      - User information (V(https://user:password@gw.example.com)) is HTTP basic authentication, like O(url_username)
+        and O(url_password), and cannot be combined with them or with O(api_key). It is removed from every URL the
+        modules report, and the password is masked (C(********)) wherever the option itself is shown.
       - All modules of the collection share these connection options; set them once per play with
         C(module_defaults) and the action group C(group/localllm.ollama.ollama).
     type: str
@@ -73,6 +76,9 @@ options:
     type: bool
     default: true
 notes:
+  - Redirects are followed for GET and HEAD requests only. With credentials (O(api_key), O(url_username) and
+    O(url_password), or a password in O(url)) only redirects within the origin of O(url) (same scheme, host and port)
+    are followed; a redirect to another origin fails with both URLs named, and the credentials are never sent there.
   - The modules talk to the HTTP API only, with C(ansible.module_utils.urls); nothing has to be installed on the
     target. Run them on the Ollama host itself, or from the controller with C(delegate_to=localhost) and O(url)
     pointing at the server or the gateway.

@@ -22,6 +22,7 @@ import socket
 import ssl
 import time
 import urllib.error
+import urllib.parse
 
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
@@ -64,6 +65,16 @@ STATUS_WORDS = {
     504: 'gateway timeout (raise the proxy read timeout)',
 }
 
+# Redirects: open_url is called with follow_redirects='none' and _open() follows GET/HEAD redirects itself, so that
+# credentials never reach another origin (open_url's own handler copies Authorization to any host, also from https
+# to http). 300, 304 and 305 are not redirects to follow.
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+MAX_REDIRECTS = 10
+
+# What a password in the userinfo of a URL is replaced with wherever a URL is reported (the same mask Ansible uses
+# for no_log values, so the invocation's module_args and our messages look alike).
+REDACTED = '********'
+
 # HTTP statuses worth retrying (a server that is starting, a busy queue, a proxy that lost its upstream).
 RETRIABLE_STATUSES = frozenset((429, 502, 503, 504))
 
@@ -85,9 +96,10 @@ class OllamaApiError(Exception):
     def __init__(self, operation, url, status=None, message=None, retriable=False, connection_error=False,
                  partial=False, headers=None):
         self.operation = operation
-        self.url = url
+        # Never carry credentials in what a module reports (fail_json(msg=str(e), url=e.url)).
+        self.url = redact_url(url)
         self.status = status
-        self.message = message or ''
+        self.message = redact_text(message or '')
         self.retriable = retriable
         self.connection_error = connection_error
         self.partial = partial
@@ -232,6 +244,96 @@ def model_key(raw):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Credentials in URLs
+# ---------------------------------------------------------------------------------------------------------------
+
+# scheme://userinfo@ inside free text (an error message that quotes a URL).
+_USERINFO_IN_TEXT = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)([^/?#@\s]*)@')
+
+
+def _mask_userinfo(userinfo):
+    """'user:secret' -> 'user:********'; a lone 'token' (a key in the user name slot) -> '********'."""
+    if ':' in userinfo:
+        return '%s:%s' % (userinfo.split(':', 1)[0], REDACTED)
+    return REDACTED
+
+
+def split_url_credentials(url):
+    """Split the userinfo off a URL: returns (url without userinfo, user name or None, password or None).
+
+    The user name and password come back percent-decoded, as open_url would use them for basic authentication;
+    a URL without userinfo returns (url, None, None)."""
+    text = to_text(url or '')
+    parts = urllib.parse.urlsplit(text)
+    if '@' not in parts.netloc:
+        return text, None, None
+    userinfo, hostport = parts.netloc.rsplit('@', 1)
+    if ':' in userinfo:
+        user, password = userinfo.split(':', 1)
+    else:
+        user, password = userinfo, None
+    clean = urllib.parse.urlunsplit(parts._replace(netloc=hostport))
+    return clean, urllib.parse.unquote(user), (urllib.parse.unquote(password) if password is not None else None)
+
+
+def redact_url(url):
+    """The URL for messages and return values: the password of a userinfo replaced by ******** (the user name is
+    kept); userinfo without a password (a token in the user name slot) replaced as a whole."""
+    if url is None:
+        return None
+    text = to_text(url)
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError:
+        return redact_text(text)
+    if '@' not in parts.netloc:
+        return redact_text(text)
+    userinfo, hostport = parts.netloc.rsplit('@', 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc='%s@%s' % (_mask_userinfo(userinfo), hostport)))
+
+
+def redact_text(text):
+    """Free text with the secret of every scheme://userinfo@ replaced (see redact_url)."""
+    if not text:
+        return text
+    return _USERINFO_IN_TEXT.sub(lambda m: '%s%s@' % (m.group(1), _mask_userinfo(m.group(2))), to_text(text))
+
+
+def url_secrets(url):
+    """The secret strings of a URL's userinfo (raw and percent-decoded), for AnsibleModule.no_log_values."""
+    secrets = set()
+    parts = urllib.parse.urlsplit(to_text(url or ''))
+    if '@' not in parts.netloc:
+        return secrets
+    userinfo = parts.netloc.rsplit('@', 1)[0]
+    secret = userinfo.split(':', 1)[1] if ':' in userinfo else userinfo
+    for value in (secret, urllib.parse.unquote(secret)):
+        if value:
+            secrets.add(value)
+    return secrets
+
+
+def protect_url_credentials(module):
+    """Treat the password in the userinfo of module.params['url'] as a no_log value, so Ansible masks it in
+    everything the module returns, the invocation's module_args included. Every module calls this first."""
+    for value in url_secrets(module.params.get('url')):
+        module.no_log_values.add(value)
+
+
+def url_origin(url):
+    """(scheme, host, port) of a URL, default ports filled in: two URLs are the same origin when these are equal."""
+    parts = urllib.parse.urlsplit(to_text(url))
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {'http': 80, 'https': 443}.get(scheme)
+    return scheme, (parts.hostname or '').lower(), port
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -251,6 +353,10 @@ def _error_message(body):
         if err:
             return to_text(err)
     return text[:500]
+
+
+def _is_cert_verify_error(exc):
+    return isinstance(getattr(exc, 'reason', exc), ssl.SSLCertVerificationError)
 
 
 def _connection_reason(exc):
@@ -278,6 +384,13 @@ def _headers_dict(headers):
     except AttributeError:
         return {}
     return dict((to_text(k).lower(), to_text(v)) for k, v in items)
+
+
+def _close_quietly(resp):
+    try:
+        resp.close()
+    except Exception:  # pylint: disable=broad-except
+        pass
 
 
 def _iter_lines(resp):
@@ -312,9 +425,21 @@ class OllamaClient(object):
     def __init__(self, url=DEFAULT_URL, url_username=None, url_password=None, api_key=None, validate_certs=True,
                  ca_path=None, client_cert=None, client_key=None, timeout=DEFAULT_TIMEOUT,
                  http_agent=DEFAULT_HTTP_AGENT, force_basic_auth=True, use_proxy=True, clock=time.monotonic):
-        self.base_url = (url or DEFAULT_URL).rstrip('/')
+        base, user, password = split_url_credentials((url or DEFAULT_URL).rstrip('/'))
+        self.base_url = base
         if not re.match(r'^https?://[^/]', self.base_url):
-            raise ValueError('url must start with http:// or https:// and name a host, got %r' % url)
+            raise ValueError('url must start with http:// or https:// and name a host, got %r' % redact_url(url))
+        if user is not None:
+            # Credentials in the URL are basic authentication, exactly like url_username/url_password (open_url
+            # would do the same); they are taken out of base_url so no message or return value carries them.
+            if api_key or url_username:
+                raise ValueError('url %s carries credentials and %s is set too; give the credentials one way only '
+                                 '(url_username/url_password or api_key, and a url without user:password@)'
+                                 % (redact_url(url), 'api_key' if api_key else 'url_username'))
+            if not user:
+                raise ValueError('url %s has a password but no user name before ":"; use '
+                                 'url_username/url_password instead' % redact_url(url))
+            url_username, url_password = user, password
         self.url_username = url_username
         self.url_password = url_password
         self.api_key = api_key
@@ -375,30 +500,78 @@ class OllamaClient(object):
             data = json.dumps(payload).encode('utf-8')
             hdrs['Content-Type'] = 'application/json'
         kwargs = {}
+        credentials = False
         if auth and self.api_key:
             hdrs['Authorization'] = 'Bearer %s' % self.api_key
+            credentials = True
         elif auth and self.url_username:
             # force_basic_auth (default) sends the header on the first request instead of waiting for a challenge.
             kwargs = dict(url_username=self.url_username, url_password=self.url_password or '',
                           force_basic_auth=self.force_basic_auth)
+            credentials = True
         if headers:
             hdrs.update(headers)
-        try:
-            return open_url(url, data=data, headers=hdrs, method=method, timeout=timeout or self.timeout,
-                            validate_certs=self.validate_certs, ca_path=self.ca_path,
-                            client_cert=self.client_cert, client_key=self.client_key, http_agent=self.http_agent,
-                            use_proxy=self.use_proxy, follow_redirects='safe', use_netrc=False, **kwargs)
-        except urllib.error.HTTPError as e:
+        current = url
+        for hop in range(MAX_REDIRECTS + 1):
             try:
-                body = e.read()
-            except Exception:  # pylint: disable=broad-except
-                body = b''
-            raise OllamaApiError(operation, url, status=e.code, message=_error_message(body),
-                                 retriable=e.code in RETRIABLE_STATUSES, headers=_headers_dict(e.headers))
-        except (urllib.error.URLError, UrlsConnectionError, socket.timeout, TimeoutError, OSError,
-                http.client.HTTPException) as e:
-            raise OllamaApiError(operation, url, message=_connection_reason(e), retriable=True,
-                                 connection_error=True)
+                return open_url(current, data=data, headers=hdrs, method=method, timeout=timeout or self.timeout,
+                                validate_certs=self.validate_certs, ca_path=self.ca_path,
+                                client_cert=self.client_cert, client_key=self.client_key,
+                                http_agent=self.http_agent, use_proxy=self.use_proxy, follow_redirects='none',
+                                use_netrc=False, **kwargs)
+            except urllib.error.HTTPError as e:
+                target = self._redirect_target(current, e)
+                if target is None:
+                    try:
+                        body = e.read()
+                    except Exception:  # pylint: disable=broad-except
+                        body = b''
+                    raise OllamaApiError(operation, url, status=e.code, message=_error_message(body),
+                                         retriable=e.code in RETRIABLE_STATUSES, headers=_headers_dict(e.headers))
+                _close_quietly(e)
+                self._check_redirect(operation, method, url, current, target, e.code, credentials, hop)
+                current = target
+            except (urllib.error.URLError, UrlsConnectionError, socket.timeout, TimeoutError, OSError,
+                    http.client.HTTPException) as e:
+                # A certificate that does not verify stays so: waiting or retrying cannot help.
+                raise OllamaApiError(operation, url, message=_connection_reason(e),
+                                     retriable=not _is_cert_verify_error(e), connection_error=True)
+        raise AssertionError('unreachable')  # pragma: no cover - the loop returns or raises
+
+    @staticmethod
+    def _redirect_target(current, error):
+        """The absolute URL a 301/302/303/307/308 points to (userinfo dropped: credentials never come from a
+        server), or None when the error is not a redirect with a Location."""
+        if error.code not in REDIRECT_STATUSES:
+            return None
+        location = _headers_dict(error.headers).get('location') or _headers_dict(error.headers).get('uri')
+        if not location:
+            return None
+        target = urllib.parse.urljoin(current, location.strip().replace(' ', '%20'))
+        return split_url_credentials(target)[0]
+
+    def _check_redirect(self, operation, method, url, current, target, code, credentials, hop):
+        """Raise OllamaApiError unless following current -> target is safe: GET/HEAD only, http(s) only, at most
+        MAX_REDIRECTS hops, and with credentials only within the origin (scheme, host, port) of url."""
+        # str(OllamaApiError) already names url and the status; name the hop when it is not the first one
+        where = 'redirect to %s' % redact_url(target)
+        if current != url:
+            where += ' (from %s)' % current
+        if method.upper() not in ('GET', 'HEAD'):
+            raise OllamaApiError(operation, url, status=code,
+                                 message='%s; only GET and HEAD requests follow redirects: set url to the address '
+                                         'the server redirects to' % where)
+        if urllib.parse.urlsplit(target).scheme.lower() not in ('http', 'https'):
+            raise OllamaApiError(operation, url, status=code, message='%s: not an http(s) URL' % where)
+        if hop >= MAX_REDIRECTS:
+            raise OllamaApiError(operation, url, status=code,
+                                 message='%s: more than %d redirects' % (where, MAX_REDIRECTS))
+        if credentials and url_origin(target) != url_origin(self.base_url):
+            raise OllamaApiError(
+                operation, url, status=code,
+                message='%s, another origin (scheme, host or port differ from %s); the credentials (api_key or '
+                        'url_username/url_password) are not sent there and the redirect is not followed. Set url '
+                        'to the address you mean to trust' % (where, '%s://%s:%s' % url_origin(self.base_url)))
 
     def _json(self, operation, method, path, payload=None, allow_empty=False):
         resp = self._open(operation, method, path, payload=payload)

@@ -154,6 +154,7 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     OllamaApiError,
     OllamaClient,
     ollama_argument_spec,
+    protect_url_credentials,
 )
 
 
@@ -205,6 +206,7 @@ def main():
         required_together=CONNECTION_REQUIRED_TOGETHER,
         required_by=CONNECTION_REQUIRED_BY,
     )
+    protect_url_credentials(module)
     try:
         client = OllamaClient.from_params(module.params)
         result = gather_info(client, module.params['gather'])

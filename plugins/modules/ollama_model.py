@@ -288,6 +288,7 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     model_key,
     ollama_argument_spec,
     parse_model_name,
+    protect_url_credentials,
 )
 
 CUSTOM_OPTIONS = ('from', 'system', 'template', 'parameters', 'messages', 'license')
@@ -678,6 +679,7 @@ def main():
         required_by=dict(CONNECTION_REQUIRED_BY, system='from', template='from', parameters='from',
                          messages='from', license='from'),
     )
+    protect_url_credentials(module)
     try:
         client = OllamaClient.from_params(module.params)
     except ValueError as e:

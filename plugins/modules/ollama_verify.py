@@ -281,6 +281,7 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     ollama_argument_spec,
     parse_model_name,
     parse_version,
+    protect_url_credentials,
 )
 
 # Options each check type accepts besides type and name.
@@ -365,7 +366,8 @@ class Verifier(object):
                 self.version = self.client.version()
                 return round(self.clock() - start, 3)
             except OllamaApiError as e:
-                waiting_helps = e.connection_error or e.status in (502, 503, 504)
+                # a server that is still starting; never a certificate that does not verify
+                waiting_helps = (e.connection_error and e.retriable) or e.status in (502, 503, 504)
                 remaining = deadline - self.clock()
                 if not waiting_helps or remaining <= 0:
                     return round(self.clock() - start, 3)
@@ -553,6 +555,7 @@ def main():
         required_together=CONNECTION_REQUIRED_TOGETHER,
         required_by=CONNECTION_REQUIRED_BY,
     )
+    protect_url_credentials(module)
     checks = module.params['checks']
     if not checks:
         module.fail_json(msg='checks is empty; list at least one check, for example [{type: reachable}]')

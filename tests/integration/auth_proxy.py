@@ -9,6 +9,8 @@ It stands in for the real gateway (roles/gateway) so the modules can be tested w
                 answer line by line (NDJSON and SSE arrive as they are produced).
   /warming/...  answers 503 to the first --warm-up requests, then forwards without auth (a gateway whose upstream
                 is still starting).
+  /elsewhere/...  answers 302 to the same path on --upstream (another port, so another origin): a server that
+                redirects clients elsewhere; the modules must not take their credentials there.
 Anything else gets 404.
 """
 
@@ -65,6 +67,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not self._authorized():
                 return self._plain(401, '401 Authorization Required\n', {'WWW-Authenticate': 'Basic realm="ollama"'})
             rest = path[len('/ollama'):] or '/'
+        elif path.startswith('/elsewhere/'):
+            return self._plain(302, 'moved\n', {'Location': self.upstream + path[len('/elsewhere'):]})
         elif path.startswith('/warming/') or path == '/warming':
             with self.warm_lock:
                 if Handler.warm_up > 0:

@@ -135,6 +135,8 @@ class Stack(object):
             'standin_registry_url': 'http://127.0.0.1:%d' % self.registry_port,
             'gateway_url': 'http://127.0.0.1:%d/ollama' % self.proxy_port,
             'gateway_warming_url': 'http://127.0.0.1:%d/warming' % self.proxy_port,
+            'gateway_elsewhere_url': 'http://127.0.0.1:%d/elsewhere' % self.proxy_port,
+            'gateway_userinfo_url': 'http://ansible:%s@127.0.0.1:%d/ollama' % (self.password, self.proxy_port),
             'gateway_user': 'ansible',
             'gateway_password': self.password,
             'gateway_token': self.token,

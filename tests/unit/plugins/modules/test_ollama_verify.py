@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import ssl
 import types
 import urllib.error
 from unittest import mock
@@ -205,6 +206,16 @@ def test_wait_stops_on_non_transient_error(open_url, router, no_sleep):
     failed, res = run({'checks': [{'type': 'reachable'}], 'wait_timeout': 60})
     assert failed and no_sleep.call_count == 0
     assert 'HTTP 401 authentication required' in res['msg']
+
+
+def test_wait_stops_on_certificate_failure(open_url, router, no_sleep):
+    bad_cert = urllib.error.URLError(ssl.SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] self-signed'))
+    router.add('GET', '/api/version', bad_cert)
+    router.add('GET', '/', bad_cert)
+    failed, res = run({'checks': [{'type': 'reachable'}], 'wait_timeout': 60})
+    assert failed and no_sleep.call_count == 0
+    assert 'TLS certificate verification failed' in res['msg']
+    assert res['waited'] < 1
 
 
 def test_no_wait(open_url, router, no_sleep):
