@@ -22,16 +22,32 @@ description:
     no change and UFW is not reloaded on every run (community.general issue 5205).
   - Rules are compared on action, protocol, port, source and destination; the comment is ignored (a hand-made rule
     that equals a wanted one counts as present). C(0.0.0.0/0) and C(::/0) both mean C(any).
+  - UFW stops at the first matching rule, so a deny after an allow for the same traffic never matches. Wanted rules
+    marked C(top) (the role's deny, reject and limit extra rules) must be the first rules of each address family's
+    list, in the wanted order. A top rule that is missing or sits anywhere else goes into C(insert) (and its
+    misplaced copy into C(move_delete)), per address family, with the absolute UFW rule number to insert at, so that
+    it ends up in its place; C(ufw insert) of a rule for both families cannot be used for that, because UFW then puts
+    the IPv6 copy after the IPv6 twin of the IPv4 rule it was inserted before, or at the end of the list.
 options:
   _input:
-    description: The C(tuple) comment lines of the UFW rule files (a string or a list of lines); other lines are ignored.
+    description:
+      - The C(tuple) comment lines of the UFW rule files (a string or a list of lines); other lines are ignored.
+      - Lines may carry the C(grep -H) file name prefix (C(/etc/ufw/user6.rules:### tuple ...)); lines from
+        C(user6.rules) are the IPv6 list, all others the IPv4 list. Give both files in this order (IPv4 first).
     type: raw
     required: true
   wanted:
-    description: Wanted rules, dicts with C(rule), C(port), C(proto), C(from), C(to) and C(comment).
+    description:
+      - Wanted rules, dicts with C(rule), C(port), C(proto), C(from), C(to) and C(comment), and optionally C(top)
+        (true for a rule that must come before every other rule).
     type: list
     elements: dict
     required: true
+  ipv6:
+    description: Whether UFW manages IPv6 (C(IPV6=yes) in C(/etc/default/ufw)); without it top rules are placed in the
+      IPv4 list only.
+    type: bool
+    default: true
   marker:
     description: Comment prefix of the rules the role manages.
     type: str
@@ -50,8 +66,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(add) (wanted rules that are missing, normalised) and C(delete) (managed rules to remove, as
-    C(community.general.ufw) arguments C(rule), C(port), C(proto), C(from), C(to)).
+  description:
+    - C(add) (wanted rules that are missing, normalised; appended) and C(delete) (managed rules to remove, as
+      C(community.general.ufw) arguments C(rule), C(port), C(proto), C(from), C(to)).
+    - C(move_delete) (copies of top rules in the wrong place, for one address family) and C(insert) (top rules to
+      insert, for one address family, at C(position), an absolute C(ufw insert) number, or C(null) to append), in
+      the order they must run; C(from) is C(0.0.0.0/0) or C(::/0) instead of C(any) so that UFW changes only
+      that family.
   type: dict
 """
 
@@ -90,21 +111,45 @@ def normalise_rule(rule):
     }
 
 
+def _families(rule, ipv6=True):
+    """The address families ("v4", "v6") a normalised rule lives in, as UFW decides it from source and destination."""
+    versions = set()
+    for field in ("from", "to"):
+        if rule[field] != "any":
+            versions.add("v%d" % ipaddress.ip_network(rule[field], strict=False).version)
+    if not versions:
+        return ["v4", "v6"] if ipv6 else ["v4"]
+    return sorted(versions)
+
+
+def _in_family(rule, family):
+    """The rule as community.general.ufw arguments that touch only ``family`` (``any`` becomes 0.0.0.0/0 or ::/0)."""
+    out = {k: rule[k] for k in ("rule", "proto", "port", "from", "to", "comment")}
+    if out["from"] == "any":
+        out["from"] = "0.0.0.0/0" if family == "v4" else "::/0"
+    out["family"] = family
+    return out
+
+
 def _key(rule):
     return (rule["rule"], rule["proto"], rule["port"], rule["from"], rule["to"])
 
 
 def parse_tuples(text):
-    """Parse ``### tuple ###`` lines into rule dicts; interface, route and source-port rules get simple=False and are never matched."""
+    """Parse ``### tuple ###`` lines into rule dicts; interface, route and source-port rules get simple=False and are never matched.
+
+    Each rule also gets ``family``: "v6" for a line from user6.rules (``grep -H`` prefix), else "v4"."""
     if text is None:
         return []
     lines = text.splitlines() if isinstance(text, str) else list(text)
     rules = []
     for line in lines:
         line = str(line).strip()
-        if not line.startswith("### tuple ###"):
+        start = line.find("### tuple ###")
+        if start < 0:
             continue
-        fields = line[len("### tuple ###"):].split()
+        family = "v6" if "user6.rules" in line[:start] else "v4"
+        fields = line[start + len("### tuple ###"):].split()
         comment = ""
         rest = []
         for field in fields:
@@ -128,15 +173,48 @@ def parse_tuples(text):
             "direction": direction,
             "comment": comment,
             "simple": direction == "in" and sport == "any" and "_" not in action,
+            "family": family,
         })
     return rules
 
 
-def firewall_ufw_plan(current, wanted, marker="localllm.ollama.firewall", remove_stale=True):
-    """Return {'add': [...], 'delete': [...]} to turn ``current`` UFW tuples into ``wanted``."""
+def _place_top_rules(present, top, ipv6):
+    """Deletes and inserts (per address family) that make ``top`` the first rules of each family's list."""
+    lists = {"v4": [], "v6": []}
+    for rule in present:
+        # every tuple counts for UFW's rule numbers; only simple rules can equal a wanted one
+        lists[rule["family"]].append(_key(rule) if rule["simple"] else None)
+    move_delete = []
+    insert = []
+    for family in ("v4", "v6"):
+        wanted = [rule for rule in top if family in _families(rule, ipv6)]
+        keys = [_key(rule) for rule in wanted]
+        current = lists[family]
+        done = 0
+        while done < len(keys) and done < len(current) and current[done] == keys[done]:
+            done += 1
+        for rule in wanted[done:]:
+            if _key(rule) in current[done:]:
+                move_delete.append(_in_family(rule, family))
+                current[done:] = [k for k in current[done:] if k != _key(rule)]
+        for index in range(done, len(keys)):
+            item = _in_family(wanted[index], family)
+            if index < len(current):
+                # ufw numbers the IPv4 rules first, then the IPv6 rules
+                item["position"] = index + 1 + (len(lists["v4"]) if family == "v6" else 0)
+            else:
+                item["position"] = None  # past the end of this family's list: ufw insert refuses it, append
+            insert.append(item)
+            current.insert(index, keys[index])
+    return move_delete, insert
+
+
+def firewall_ufw_plan(current, wanted, marker="localllm.ollama.firewall", remove_stale=True, ipv6=True):
+    """Return {'add', 'delete', 'move_delete', 'insert'} to turn ``current`` UFW tuples into ``wanted``."""
     present = parse_tuples(current)
     present_keys = set(_key(rule) for rule in present if rule["simple"])
     add = []
+    top = []
     wanted_keys = set()
     for rule in wanted or []:
         norm = normalise_rule(rule)
@@ -144,8 +222,11 @@ def firewall_ufw_plan(current, wanted, marker="localllm.ollama.firewall", remove
         if key in wanted_keys:
             continue
         wanted_keys.add(key)
-        if key not in present_keys:
+        if rule.get("top"):
+            top.append(norm)
+        elif key not in present_keys:
             add.append(norm)
+    move_delete, insert = _place_top_rules(present, top, ipv6)
     delete = []
     if remove_stale:
         seen = set()
@@ -157,7 +238,7 @@ def firewall_ufw_plan(current, wanted, marker="localllm.ollama.firewall", remove
                 continue
             seen.add(key)
             delete.append({k: rule[k] for k in ("rule", "proto", "port", "from", "to", "comment")})
-    return {"add": add, "delete": delete}
+    return {"add": add, "delete": delete, "move_delete": move_delete, "insert": insert}
 
 
 class FilterModule(object):

@@ -9,6 +9,8 @@ Traffic goes only to this scenario's containers (network firewall-net, 10.213.77
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import testinfra
 
@@ -122,3 +124,49 @@ def test_stale_rule_removed_hand_rule_kept(host):
     status = _status(host)
     assert "10.99.0.0/16" not in status
     assert "10.98.0.0/16" in status
+
+
+# deny/reject/limit extra rules are kept at the top of UFW's list, before the role's allows (issue #12, item 11).
+
+def _numbered(host):
+    """The rules of `ufw status numbered` in order, without the "[ n]" prefix."""
+    result = host.run("ufw status numbered")
+    assert result.rc == 0, result.stderr
+    return [re.sub(r"^\[\s*\d+\]\s*", "", line) for line in result.stdout.splitlines() if line.startswith("[")]
+
+
+def _address(container):
+    return container.check_output("hostname -I").split()[0]
+
+
+def test_deny_extra_rule_is_first_and_wins_over_the_role_allow(host, outsider):
+    if host.backend.get_hostname() != "firewall-deb13":
+        pytest.skip("the deny extra rule is on firewall-deb13")
+    lines = _numbered(host)
+    address = _address(outsider)
+    # the role's allow covers the outsider's address ...
+    assert any("11434/tcp" in line and "ALLOW IN" in line and "10.213.77.0/24" in line for line in lines), lines
+    # ... and the deny for that address comes first (side_effect.yml moved it to the end; the re-run moved it back)
+    assert lines[0].split()[0:3] == ["11434/tcp", "DENY", "IN"] and address in lines[0], lines
+
+
+def test_outsider_is_denied_despite_the_network_allow(gw, outsider):
+    # the allow for 10.213.77.0/24 would let the outsider in; the deny before it drops it (curl times out)
+    rc, _body = _curl(outsider, "firewall-deb13", 11434)
+    assert rc == 28, "the deny rule for the outsider did not match, curl exit %d" % rc
+    assert _curl(gw, "firewall-deb13", 11434) == (0, "200")
+
+
+def test_reject_extra_rule_is_first_in_both_families(host):
+    if host.backend.get_hostname() != "firewall-deb12":
+        pytest.skip("the reject extra rule is on firewall-deb12")
+    lines = _numbered(host)
+    assert lines[0].split()[0:3] == ["9/tcp", "REJECT", "IN"], lines
+    v6 = [line for line in lines if "(v6)" in line]
+    assert v6 and v6[0].split()[0:3] == ["9/tcp", "(v6)", "REJECT"], lines
+
+
+def test_reject_extra_rule_answers_at_once(outsider):
+    # rejected (connection refused, curl exit 7), not dropped by the default policy (timeout, exit 28)
+    rc, _body = _curl(outsider, "firewall-deb12", 9)
+    assert rc == 7, "expected the reject rule to refuse the connection, curl exit %d" % rc
