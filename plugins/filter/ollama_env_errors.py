@@ -12,7 +12,8 @@ version_added: 0.1.0
 author: localllm.ollama contributors (@localllm)
 description:
   - "Refuses invalid names, variables that Ollama removed, variables that have a typed role variable"
-  - "(C(OLLAMA_HOST), C(OLLAMA_ORIGINS), C(OLLAMA_MODELS), ...), nested values and newlines."
+  - "(C(OLLAMA_HOST), C(OLLAMA_ORIGINS), C(OLLAMA_MODELS), ...), C(OLLAMA_DEBUG_LOG_REQUESTS) (it writes request"
+  - "bodies to disk), nested values and newlines."
 options:
   _input:
     description:

@@ -13,7 +13,8 @@ author: localllm.ollama contributors (@localllm)
 description:
   - "Maps the role's typed variables to environment variables (C(HOME), C(OLLAMA_HOST), C(OLLAMA_ORIGINS), ...)."
   - "Settings that are null are left out so that Ollama's own default applies; the free-form C(environment)"
-  - "dict is applied last. Booleans become C(1)/C(0)."
+  - "dict is applied last. Booleans become C(1)/C(0). C(cloud) false sets C(OLLAMA_NO_CLOUD=1); true or absent"
+  - "leaves Ollama's default (cloud features on)."
 options:
   _input:
     description:
@@ -21,7 +22,7 @@ options:
         Dict with any of C(home), C(bind_address), C(port), C(origins), C(models_dir), C(keep_alive),
         C(num_parallel), C(max_loaded_models), C(max_queue), C(context_length), C(flash_attention),
         C(kv_cache_type), C(load_timeout), C(gpu_overhead), C(sched_spread), C(noprune), C(debug),
-        C(visible_devices), C(https_proxy), C(no_proxy), C(environment).
+        C(visible_devices), C(cloud), C(https_proxy), C(no_proxy), C(environment).
     type: dict
     required: true
 """

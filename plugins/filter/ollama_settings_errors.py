@@ -13,13 +13,15 @@ author: localllm.ollama contributors (@localllm)
 description:
   - "Runs every check the role's preflight needs on the typed service settings: bind address (no scheme, path or"
   - "port), port range, origins, models directory, durations, integers, K/V cache type and flash attention,"
-  - "debug level, visible devices, proxies and the free-form environment."
+  - "debug level, visible devices, proxies, the free-form environment (C(OLLAMA_DEBUG_LOG_REQUESTS) is refused),"
+  - "C(cloud) against an C(OLLAMA_NO_CLOUD) in it, and C(staging_dir): never a system or shared directory nor one"
+  - "that overlaps C(home), C(models_dir) or C(install_prefix)."
 options:
   _input:
     description:
       - >-
-        Dict of settings (the keys of P(localllm.ollama.ollama_service_env#filter) plus C(hardening) and
-        C(download_proxy)).
+        Dict of settings (the keys of P(localllm.ollama.ollama_service_env#filter) plus C(hardening),
+        C(download_proxy), C(staging_dir) and C(install_prefix)).
     type: dict
     required: true
 """

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -99,6 +100,39 @@ ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Go time.ParseDuration, or a plain (possibly negative) integer number of seconds (section 1.2 KEEP_ALIVE).
 DURATION_RE = re.compile(r"^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+$|^[-+]?0$")
 SECONDS_RE = re.compile(r"^-?\d+$")
+
+# Variables the role never sets, whatever ollama_environment says (refused in preflight, with the reason).
+FORBIDDEN_VARIABLES = {
+    "OLLAMA_DEBUG_LOG_REQUESTS": (
+        "makes Ollama write every inference request body (prompts, documents, images) and a replay curl command "
+        "to a temporary directory on disk; debug with ollama_debug instead"
+    ),
+}
+
+# Go strconv.ParseBool's false spellings; Ollama's envconfig.Bool treats "" as false and anything unparsable as true.
+GO_FALSE = ("", "0", "f", "F", "false", "FALSE", "False")
+
+# Environment values that must not land in the world-readable drop-in (or `systemctl show`): the proxy variables
+# (their URLs may carry user:password@), any value that is a URL with user info, and names that look like secrets.
+SECRET_ENV_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+SECRET_NAME_RE = re.compile(r"(KEY|TOKEN|SECRET|PASSW|CREDENTIAL)", re.IGNORECASE)
+URL_USERINFO_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]*@")
+
+# System and shared directories refused as ollama_staging_dir: the role deletes the release directories it staged
+# there, so it must be a directory of its own (ollama-server.md has nothing to say about it; this is the role's).
+SHARED_DIRECTORIES = frozenset((
+    "/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/lost+found", "/media",
+    "/mnt", "/opt", "/proc", "/root", "/run", "/run/lock", "/run/user", "/sbin", "/snap", "/srv", "/sys", "/tmp",
+    "/usr", "/usr/bin", "/usr/include", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec", "/usr/local",
+    "/usr/local/bin", "/usr/local/etc", "/usr/local/include", "/usr/local/lib", "/usr/local/libexec",
+    "/usr/local/sbin", "/usr/local/share", "/usr/local/src", "/usr/sbin", "/usr/share", "/usr/src", "/var",
+    "/var/backups", "/var/cache", "/var/lib", "/var/local", "/var/lock", "/var/log", "/var/mail", "/var/opt",
+    "/var/run", "/var/spool", "/var/tmp", "/var/www",
+    # macOS
+    "/Applications", "/Library", "/Library/Caches", "/System", "/Users", "/Volumes", "/private", "/private/etc",
+    "/private/tmp", "/private/var", "/opt/homebrew",
+))
+STAGING_SUGGESTION = "/var/cache/localllm-ollama"
 
 
 class OllamaRoleError(ValueError):
@@ -463,6 +497,9 @@ def env_errors(environment):
                 "ollama_environment.%s: use %s instead (the role validates and quotes it)" % (key, TYPED_VARIABLES[key])
             )
             continue
+        if key in FORBIDDEN_VARIABLES:
+            errors.append("ollama_environment.%s is refused: it %s" % (key, FORBIDDEN_VARIABLES[key]))
+            continue
         if isinstance(value, (dict, list, tuple)):
             errors.append("ollama_environment.%s must be a string, number or boolean" % key)
             continue
@@ -509,7 +546,9 @@ def service_env(settings):
 
     ``settings`` keys: home, bind_address, port, origins, models_dir, keep_alive, num_parallel, max_loaded_models,
     max_queue, context_length, flash_attention, kv_cache_type, load_timeout, gpu_overhead, sched_spread, noprune,
-    debug, visible_devices, https_proxy, no_proxy, environment (free-form dict, applied last).
+    debug, visible_devices, cloud, https_proxy, no_proxy, environment (free-form dict, applied last).
+    ``cloud`` false sets ``OLLAMA_NO_CLOUD=1`` (the role passes ollama_cloud, default false); true or a missing key
+    leaves Ollama's own default (cloud features on).
     Returns a dict (insertion-ordered) of strings.
     """
     env = {}
@@ -549,6 +588,8 @@ def service_env(settings):
         value = (settings.get("visible_devices") or {}).get(key)
         if value is not None and value != []:
             env[var] = _devices_value(value)
+    if settings.get("cloud") is False:
+        env["OLLAMA_NO_CLOUD"] = "1"
     put("HTTPS_PROXY", settings.get("https_proxy"))
     no_proxy = settings.get("no_proxy")
     if no_proxy:
@@ -624,10 +665,188 @@ def settings_errors(settings):
         if value and not re.match(r"^(https?|socks5h?)://\S+$", str(value)):
             errors.append("%s %r must be a URL such as http://proxy.example.com:3128" % (name, value))
     errors.extend(env_errors(settings.get("environment")))
+    errors.extend(cloud_errors(settings.get("cloud"), settings.get("environment")))
+    if "staging_dir" in settings:
+        errors.extend(staging_dir_errors(settings.get("staging_dir"), settings))
     for key, value in service_env(settings if not errors else {}).items():
         if re.search(r"[\r\n\x00]", value):
             errors.append("the value of %s contains a newline or NUL character" % key)
     return errors
+
+
+def cloud_errors(cloud, environment):
+    """ollama_cloud (a real boolean) and an OLLAMA_NO_CLOUD in ollama_environment must not contradict each other."""
+    errors = []
+    if cloud is not None and not isinstance(cloud, bool):
+        errors.append("ollama_cloud %r must be true or false" % (cloud,))
+        return errors
+    if not isinstance(environment, dict) or environment.get("OLLAMA_NO_CLOUD") is None:
+        return errors
+    value = environment["OLLAMA_NO_CLOUD"]
+    off = value is False or (not isinstance(value, bool) and str(value).strip() in GO_FALSE)
+    if cloud is True:
+        errors.append(
+            "ollama_environment.OLLAMA_NO_CLOUD contradicts ollama_cloud: true; remove it from ollama_environment"
+        )
+    elif off:
+        errors.append(
+            "ollama_environment.OLLAMA_NO_CLOUD %r would turn Ollama's cloud features back on; set ollama_cloud: true "
+            "instead (and remove the entry), knowing that every client of the server then uses its ollama.com account"
+            % (value,)
+        )
+    return errors
+
+
+def _normpath(path):
+    """Normalise an absolute path textually (``//``, ``/./``, ``/../``, trailing ``/``); links are not resolved."""
+    path = posixpath.normpath(str(path))
+    # POSIX keeps a leading '//' as implementation-defined; Linux treats it as '/'
+    return "/" + path.lstrip("/")
+
+
+def _inside(path, directory):
+    """True when ``path`` is ``directory`` or below it (both normalised)."""
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def staging_dir_errors(staging_dir, settings=None):
+    """ollama_staging_dir must be a directory of the role's own, never a system or shared one (issue 12, item 2)."""
+    settings = settings or {}
+    if staging_dir is None or str(staging_dir).strip() == "":
+        return ["ollama_staging_dir is empty; use %s (the default)" % STAGING_SUGGESTION]
+    raw = str(staging_dir)
+    if not raw.startswith("/"):
+        return ["ollama_staging_dir %r must be an absolute path such as %s" % (raw, STAGING_SUGGESTION)]
+    path = _normpath(raw)
+    if path in SHARED_DIRECTORIES:
+        return [
+            "ollama_staging_dir %r is a system or shared directory (%s): the role removes the release directories it "
+            "staged there, so give it a directory of its own, for example %s" % (raw, path, STAGING_SUGGESTION)
+        ]
+    for key, name in (("home", "ollama_home"), ("models_dir", "ollama_models_dir")):
+        other = settings.get(key)
+        if other and str(other).startswith("/") and (_inside(path, _normpath(other))
+                                                     or _inside(_normpath(other), path)):
+            return [
+                "ollama_staging_dir %r overlaps %s %r: the service user can write there, and the role removes staged "
+                "directories; use a root-owned directory of its own, for example %s"
+                % (raw, name, other, STAGING_SUGGESTION)
+            ]
+    prefix = settings.get("install_prefix")
+    if prefix and str(prefix).startswith("/"):
+        prefix = _normpath(prefix)
+        if _inside(prefix, path) or _inside(path, prefix + "/bin") or _inside(path, prefix + "/lib"):
+            return [
+                "ollama_staging_dir %r overlaps the install prefix %r (ollama_install_prefix), whose bin/ollama and "
+                "lib/ollama the role replaces; use a directory of its own, for example %s"
+                % (raw, prefix, STAGING_SUGGESTION)
+            ]
+    return []
+
+
+def managed_dirs(stats, home, models_path, user="ollama"):
+    """Decide, as root, which of the service user's directories the role may manage, and where they really are.
+
+    ``stats`` are the results of ``ansible.builtin.stat`` with ``follow: false`` (loop results: ``item`` is the path,
+    ``stat`` the lstat) for the home, ``<home>/.ollama``, the models path and the parent of each. The service user can
+    write its own home and models tree, so a symbolic link there may have been planted to make root chown or delete
+    something else: it is refused. A link outside that tree is accepted only when root made it (the link and the
+    directory it sits in are root's, and nobody else can write that directory); the role then manages the directory
+    it points to.
+
+    Returns ``{'errors': [...], 'paths': {path: real path}, 'dirs': [real paths, home first], 'models': real models
+    path}`` for the home, ``<home>/.ollama`` and the models path.
+    """
+    home = _normpath(home)
+    models_path = _normpath(models_path)
+    by_path = {}
+    for result in stats or []:
+        path = result.get("item")
+        if isinstance(path, dict):
+            path = path.get("path")
+        if path:
+            by_path[_normpath(path)] = result.get("stat") or {}
+    errors = []
+    paths = {}
+    for path in (home, home + "/.ollama", models_path):
+        if path in paths:
+            continue
+        lstat = by_path.get(path, {})
+        paths[path] = path
+        if not lstat.get("exists"):
+            continue
+        if not lstat.get("islnk"):
+            if not lstat.get("isdir"):
+                errors.append("%s exists but is not a directory; move it away so the role can create the directory"
+                              % path)
+            continue
+        target = lstat.get("lnk_source") or lstat.get("lnk_target") or "?"
+        variable = "ollama_home" if path == home else "ollama_models_dir"
+        suggested = target + "/models" if path == home + "/.ollama" and models_path == path + "/models" else target
+        parent = posixpath.dirname(path)
+        pstat = by_path.get(parent, {})
+        if path != home and _inside(path, home):
+            why = "inside the home of the service user '%s', who can replace it" % user
+        elif lstat.get("uid") != 0:
+            why = "owned by '%s', not root" % lstat.get("pw_name", lstat.get("uid"))
+        elif not pstat.get("exists") or pstat.get("islnk"):
+            why = ("in %s, which is itself a symlink; the role only follows a link in a real root-owned directory"
+                   % parent)
+        elif pstat.get("uid") != 0 or pstat.get("woth") or (pstat.get("wgrp") and pstat.get("gid") != 0):
+            why = "in %s, which a user other than root can write" % parent
+        else:
+            # root's own link in a root-controlled directory: the operator put the directory elsewhere
+            paths[path] = _normpath(target) if target != "?" else path
+            continue
+        errors.append(
+            "%s is a symlink to %s, %s. The role runs as root and refuses to follow it (that would give %s to "
+            "'%s'). Remove the link and put the real directory back; if you made the link to keep the data "
+            "elsewhere, set %s to that directory instead (%s: %s) and remove the link."
+            % (path, target, why, target, user, variable, variable, suggested)
+        )
+    dirs = []
+    for real in paths.values():
+        if real not in dirs:
+            dirs.append(real)
+    return {"errors": errors, "paths": paths, "dirs": dirs, "models": paths[models_path]}
+
+
+def env_split(env):
+    """Split the service environment into what may be shown (drop-in) and what must stay root-only (EnvironmentFile).
+
+    Secret: the proxy variables (any case), values that are URLs with user info (``scheme://user:pass@``) and names
+    that look like credentials (KEY, TOKEN, SECRET, PASSW..., CREDENTIAL). Returns ``{'public': {}, 'secret': {}}``,
+    both in the original order.
+    """
+    public, secret = {}, {}
+    for key, value in (env or {}).items():
+        text = "" if value is None else str(value)
+        if (str(key).upper() in SECRET_ENV_NAMES or SECRET_NAME_RE.search(str(key))
+                or URL_USERINFO_RE.search(text)):
+            secret[key] = value
+        else:
+            public[key] = value
+    return {"public": public, "secret": secret}
+
+
+def envfile_line(key, value):
+    """One ``KEY="value"`` line for a systemd EnvironmentFile= (``"``, backslash, backtick and ``$`` escaped).
+
+    systemd's env-file parser unescapes exactly these four characters inside double quotes and does not expand
+    ``%`` specifiers there (unlike ``Environment=``).
+    """
+    if not ENV_NAME_RE.match(str(key)):
+        raise OllamaRoleError("%r is not a valid environment variable name" % (key,))
+    value = "" if value is None else str(value)
+    if re.search(r"[\r\n\x00]", value):
+        raise OllamaRoleError("the value of %s contains a newline or NUL character" % key)
+    escaped = re.sub(r'(["\\`$])', r"\\\1", value)
+    return '%s="%s"' % (key, escaped)
+
+
+def envfile_lines(env):
+    """``KEY="value"`` lines for a systemd EnvironmentFile=, one variable per line, in the given order."""
+    return [envfile_line(key, value) for key, value in (env or {}).items()]
 
 
 # --------------------------------------------------------------------------------------------- model names
@@ -666,6 +885,19 @@ def model_name_error(name):
     return None
 
 
+# ansible.module_utils.parsing.convert_bool's spellings: what `| bool` and a bool module option accept.
+BOOLEAN_STRINGS = ("yes", "on", "1", "true", "y", "t", "no", "off", "0", "false", "n", "f")
+
+
+def _is_boolean(value):
+    """True for a real boolean or a value Ansible converts to one unambiguously (``'false'``, ``'yes'``, 0, 1)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return value in (0, 1)
+    return isinstance(value, str) and value.strip().lower() in BOOLEAN_STRINGS
+
+
 def models_errors(models, custom_models=None, exclusive=False):
     """Check ollama_models / ollama_custom_models entries."""
     errors = []
@@ -688,6 +920,11 @@ def models_errors(models, custom_models=None, exclusive=False):
             problem = model_name_error(entry["name"])
             if problem:
                 errors.append("%s[%d]: %s" % (label, index, problem))
+            if "insecure" in entry and not _is_boolean(entry["insecure"]):
+                errors.append(
+                    "%s[%d].insecure %r must be true or false (a string such as 'flase' is neither)"
+                    % (label, index, entry["insecure"])
+                )
             state = entry.get("state", "present")
             if state not in states:
                 errors.append("%s[%d].state %r must be one of %s" % (label, index, state, ", ".join(states)))

@@ -3,8 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """testinfra checks of the container scenario (ollama_install_method: container, Docker inside the test container).
 
-State checked: after converge (0.13.5 + a model), the side effect upgraded to 0.32.15 by the image tag without
-listing the model, then removed the container (ollama_state: absent) and ran it again.
+State checked: after converge (0.13.5 + a model, published on 0.0.0.0 behind the DOCKER-USER filter), the side
+effect checked the filter, upgraded to 0.32.15 by the image tag without listing the model, then removed the container
+(ollama_state: absent) and ran it again published on loopback.
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ def test_published_on_loopback_only(host, container):
     for address in host.check_output("hostname -I").split():
         outside = host.run("curl -sS -m 5 -o /dev/null http://%s:11434/api/version" % address)
         assert outside.rc == 7, (address, outside.stderr)
+
+
+def test_no_docker_user_filter_on_loopback(host):
+    # the side effect went back to loopback (deb12) and through ollama_state absent (deb13): filter removed
+    assert not host.file("/etc/systemd/system/ollama-docker-user.service").exists
+    assert not host.file("/usr/local/sbin/ollama-docker-user").exists
+    assert not host.file("/etc/systemd/system/docker.service.wants/ollama-docker-user.service").exists
+    assert "OLLAMA-DOCKER-USER" not in host.check_output("iptables -w -S")
 
 
 def test_api_answers_the_new_version(host):

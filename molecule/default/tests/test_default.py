@@ -128,4 +128,75 @@ def test_models_of_the_tier_chosen_by_vram(host):
 
 
 def test_staging_cleaned_up(host):
-    assert host.run("ls -A /var/cache/localllm-ollama 2>/dev/null").stdout.strip() == ""
+    # Only the release directories the role staged (with its marker) are removed; side_effect.yml put foreign entries
+    # there (issue 12, item 2), which stay. Before the fix this test read: the directory is empty.
+    assert host.run("find /var/cache/localllm-ollama -name .localllm-ollama-staged").stdout.strip() == ""
+    assert not host.file("/var/cache/localllm-ollama/0.30.0").exists   # staged by the role earlier: removed
+    assert not host.file("/var/cache/localllm-ollama/%s" % VERSION).exists
+
+
+# ----------------------------------------------------------------------------------------- issue 12
+# https://github.com/localllm/ollama-collection/issues/12 (side_effect.yml plants what is checked here)
+
+@pytest.mark.parametrize("path", [
+    "/var/cache/localllm-ollama/someone-elses/data.txt",
+    "/var/cache/localllm-ollama/0.1.0/ollama-linux-amd64.tgz",
+    "/var/cache/localllm-ollama/notes.txt",
+])
+def test_foreign_staging_entries_survive(host, path):
+    assert host.file(path).is_file
+    assert host.file(path).content_string == "not the role's\n"
+
+
+@pytest.mark.parametrize("path", [
+    "/srv/canary-home", "/srv/canary-home/keep", "/srv/canary-dir", "/srv/canary-dir/keep", "/srv/canary-file",
+])
+def test_symlink_targets_stay_root_owned(host, path):
+    target = host.file(path)
+    assert target.exists
+    assert (target.user, target.group) == ("root", "root")
+
+
+def test_planted_links_are_reowned_themselves_not_followed(host):
+    models = "/usr/share/ollama/.ollama/models/"
+    for name, target in (("planted-link-dir", "/srv/canary-dir"), ("planted-link-file", "/srv/canary-file"),
+                         ("planted-root-link", "/srv/canary-file")):
+        link = host.file(models + name)
+        assert link.is_symlink and link.linked_to == target
+        # the link itself belongs to ollama now (chown -h), its target is still root's (test above)
+        assert host.check_output("stat -c %%U:%%G %s" % (models + name)) == "ollama:ollama"
+    # the foreign-group file tripped the check and was given back
+    assert host.check_output("stat -c %%U:%%G %s" % (models + "planted-video-file")) == "ollama:ollama"
+    assert host.file("/usr/share/ollama/.ollama").is_directory and not host.file("/usr/share/ollama/.ollama").is_symlink
+
+
+def test_cloud_is_disabled_by_the_role(host):
+    # ollama_cloud defaults to false: OLLAMA_NO_CLOUD=1, reported by GET /api/status (v0.16.2+)
+    status = json.loads(host.check_output("curl -fsS %s/api/status" % API))
+    assert status == {"cloud": {"disabled": True, "source": "env"}}
+
+
+ENVFILE = "/etc/systemd/system/ollama.service.d/10-localllm.env"
+PROXY = "http://puller:S3cret-Proxy-Pass@proxy.invalid:3128"
+
+
+def test_proxy_secret_is_in_a_root_only_environment_file(host):
+    envfile = host.file(ENVFILE)
+    assert envfile.exists and (envfile.user, envfile.group, envfile.mode) == ("root", "root", 0o600)
+    assert 'HTTPS_PROXY="%s"' % PROXY in envfile.content_string.splitlines()
+    dropin = host.file("/etc/systemd/system/ollama.service.d/10-localllm.conf")
+    assert "S3cret-Proxy-Pass" not in dropin.content_string
+    assert "EnvironmentFile=%s" % ENVFILE in dropin.content_string.splitlines()
+
+
+def test_proxy_secret_not_shown_by_systemctl(host):
+    assert "S3cret-Proxy-Pass" not in host.check_output("systemctl show ollama -p Environment")
+    assert "S3cret-Proxy-Pass" not in host.check_output("systemctl show ollama")
+    assert ENVFILE in host.check_output("systemctl show ollama -p EnvironmentFiles --value")
+
+
+def test_service_gets_the_proxy(host):
+    pid = host.check_output("systemctl show ollama -p MainPID --value")
+    environ = host.check_output("tr '\\0' '\\n' < /proc/%s/environ" % pid).splitlines()
+    assert "HTTPS_PROXY=%s" % PROXY in environ
+    assert "NO_PROXY=localhost,127.0.0.1" in environ

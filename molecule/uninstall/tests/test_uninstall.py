@@ -11,6 +11,7 @@ import pytest
 @pytest.mark.parametrize("path", [
     "/etc/systemd/system/ollama.service",
     "/etc/systemd/system/ollama.service.d/10-localllm.conf",
+    "/etc/systemd/system/ollama.service.d/10-localllm.env",
     "/etc/systemd/system/ollama.service.d",
     "/usr/local/bin/ollama",
     "/usr/local/lib/ollama",

@@ -666,3 +666,260 @@ def test_keep_models():
 ])
 def test_path_parents(path, parents):
     assert ollama_path_parents.ollama_path_parents(path) == parents
+
+
+# ----------------------------------------------------------------------------------------- security (issue 12)
+# https://github.com/localllm/ollama-collection/issues/12
+
+from ansible_collections.localllm.ollama.plugins.filter import (  # noqa: E402
+    ollama_env_split,
+    ollama_managed_dirs,
+    ollama_systemd_envfile,
+)
+
+
+@pytest.mark.parametrize("module, name", [
+    (ollama_env_split, "ollama_env_split"),
+    (ollama_managed_dirs, "ollama_managed_dirs"),
+    (ollama_systemd_envfile, "ollama_systemd_envfile"),
+])
+def test_each_new_plugin_exports_its_filter(module, name):
+    filters = module.FilterModule().filters()
+    assert list(filters) == [name]
+    assert "name: %s" % name in module.DOCUMENTATION
+
+
+# --- item 6: ollama_cloud / OLLAMA_NO_CLOUD, OLLAMA_DEBUG_LOG_REQUESTS
+
+def test_service_env_cloud_off_sets_no_cloud():
+    env = logic.service_env(_settings(cloud=False))
+    assert env["OLLAMA_NO_CLOUD"] == "1"
+
+
+@pytest.mark.parametrize("settings", [_settings(cloud=True), _settings(cloud=None), _settings()])
+def test_service_env_cloud_on_or_unset_leaves_ollama_default(settings):
+    assert "OLLAMA_NO_CLOUD" not in logic.service_env(settings)
+
+
+def test_service_env_redundant_no_cloud_in_environment_is_one_variable():
+    env = logic.service_env(_settings(cloud=False, environment={"OLLAMA_NO_CLOUD": True}))
+    assert env["OLLAMA_NO_CLOUD"] == "1"
+    assert logic.settings_errors(_settings(cloud=False, environment={"OLLAMA_NO_CLOUD": True})) == []
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"cloud": True, "environment": {"OLLAMA_NO_CLOUD": True}}, "contradicts ollama_cloud: true"),
+    ({"cloud": False, "environment": {"OLLAMA_NO_CLOUD": False}}, "set ollama_cloud: true instead"),
+    ({"cloud": False, "environment": {"OLLAMA_NO_CLOUD": "0"}}, "would turn Ollama's cloud features back on"),
+    ({"cloud": False, "environment": {"OLLAMA_NO_CLOUD": "false"}}, "set ollama_cloud: true instead"),
+    ({"cloud": "yes"}, "ollama_cloud 'yes' must be true or false"),
+    ({"environment": {"OLLAMA_DEBUG_LOG_REQUESTS": True}}, "OLLAMA_DEBUG_LOG_REQUESTS is refused"),
+    ({"environment": {"OLLAMA_DEBUG_LOG_REQUESTS": "0"}}, "request body"),
+])
+def test_cloud_and_forbidden_settings_errors(kwargs, fragment):
+    errors = logic.settings_errors(_settings(**kwargs))
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+def test_env_errors_refuse_debug_log_requests_with_the_reason():
+    errors = ollama_env_errors.ollama_env_errors({"OLLAMA_DEBUG_LOG_REQUESTS": "1"})
+    assert len(errors) == 1
+    assert "ollama_environment.OLLAMA_DEBUG_LOG_REQUESTS" in errors[0] and "ollama_debug" in errors[0]
+
+
+# --- item 2: ollama_staging_dir must be the role's own directory
+
+@pytest.mark.parametrize("staging", [
+    "/", "/var", "/var/cache", "/var/cache/", "/var//cache", "/var/cache/.", "/var/cache/apt/..", "//var/cache",
+    "/var/lib", "/usr", "/usr/local", "/usr/local/", "/etc", "/tmp", "/var/tmp", "/home", "/root", "/opt", "/srv",
+    "/boot", "/dev", "/proc", "/sys", "/run", "/usr/share", "/var/log", "/Users", "/private/var",
+])
+def test_staging_dir_refuses_system_and_shared_directories(staging):
+    errors = logic.settings_errors(_settings(staging_dir=staging))
+    assert len(errors) == 1, errors
+    assert "ollama_staging_dir" in errors[0] and "system or shared directory" in errors[0]
+    assert "/var/cache/localllm-ollama" in errors[0]  # says what to use instead
+
+
+@pytest.mark.parametrize("staging, fragment", [
+    ("", "is empty"),
+    (None, "is empty"),
+    ("var/cache/x", "must be an absolute path"),
+    ("/usr/share/ollama", "overlaps ollama_home"),
+    ("/usr/share/ollama/.ollama/staging", "overlaps ollama_home"),
+    ("/usr/local/lib/ollama", "overlaps the install prefix"),
+    ("/usr/local/bin/x", "overlaps the install prefix"),
+    ("/srv/models/staging", "overlaps ollama_models_dir"),
+])
+def test_staging_dir_errors(staging, fragment):
+    errors = logic.staging_dir_errors(staging, {"home": "/usr/share/ollama", "models_dir": "/srv/models",
+                                                "install_prefix": "/usr/local"})
+    assert len(errors) == 1 and fragment in errors[0], errors
+
+
+@pytest.mark.parametrize("staging", ["/var/cache/localllm-ollama", "/var/cache/ollama-staging/",
+                                     "/srv/ollama-staging", "/data/cache/localllm-ollama"])
+def test_staging_dir_ok(staging):
+    assert logic.settings_errors(_settings(staging_dir=staging, install_prefix="/usr/local")) == []
+
+
+# --- item 3 (ollama role): boolean flags in the model lists
+
+@pytest.mark.parametrize("insecure", [True, False, "true", "false", "yes", "no", 0, 1])
+def test_models_insecure_booleans_ok(insecure):
+    assert logic.models_errors([{"name": "localhost:5000/library/m:1", "insecure": insecure}]) == []
+
+
+@pytest.mark.parametrize("insecure", ["flase", "maybe", "", 2, None, [True]])
+def test_models_insecure_non_boolean_refused(insecure):
+    errors = logic.models_errors([{"name": "localhost:5000/library/m:1", "insecure": insecure}])
+    assert len(errors) == 1 and "ollama_models[0].insecure" in errors[0] and "true or false" in errors[0], errors
+
+
+# --- item 1: symlinks in the service user's directories
+
+HOME = "/usr/share/ollama"
+MODELS = HOME + "/.ollama/models"
+
+
+def _dir(uid=996, gid=996, user="ollama", mode_w=(False, False)):
+    return {"exists": True, "isdir": True, "islnk": False, "uid": uid, "gid": gid, "pw_name": user,
+            "wgrp": mode_w[0], "woth": mode_w[1]}
+
+
+def _link(target, uid=996, user="ollama"):
+    return {"exists": True, "isdir": False, "islnk": True, "uid": uid, "gid": uid, "pw_name": user,
+            "lnk_source": target, "lnk_target": target, "wgrp": True, "woth": True}
+
+
+ROOT_DIR = _dir(0, 0, "root")
+
+
+def _stats(**by_path):
+    """stat loop results; paths not given do not exist."""
+    return [{"item": path, "stat": st} for path, st in by_path.items()]
+
+
+def _check(stats, home=HOME, models=MODELS):
+    return ollama_managed_dirs.ollama_managed_dirs(stats, home, models, "ollama")
+
+
+def test_managed_dirs_plain_directories_ok():
+    result = _check(_stats(**{"/usr/share": ROOT_DIR, HOME: _dir(), HOME + "/.ollama": _dir(), MODELS: _dir()}))
+    assert result["errors"] == []
+    assert result["dirs"] == [HOME, HOME + "/.ollama", MODELS] and result["models"] == MODELS
+
+
+def test_managed_dirs_fresh_host_ok():
+    result = _check(_stats(**{"/usr/share": ROOT_DIR}))
+    assert result["errors"] == [] and result["dirs"] == [HOME, HOME + "/.ollama", MODELS]
+
+
+def test_managed_dirs_refuse_dot_ollama_swapped_for_a_link():
+    # as ollama: mv ~/.ollama x; ln -s /etc ~/.ollama  -> the next converge would chown /etc
+    result = _check(_stats(**{"/usr/share": ROOT_DIR, HOME: _dir(), HOME + "/.ollama": _link("/etc")}))
+    assert len(result["errors"]) == 1
+    message = result["errors"][0]
+    assert message.startswith("/usr/share/ollama/.ollama is a symlink to /etc, inside the home of the service user")
+    assert "refuses to follow it" in message and "ollama_models_dir" in message
+
+
+def test_managed_dirs_refuse_a_root_owned_link_inside_the_home():
+    # even a link owned by root: the service user can rename it away and put its own there
+    result = _check(_stats(**{HOME: _dir(), HOME + "/.ollama": _dir(), MODELS: _link("/mnt/big", uid=0, user="root")}))
+    assert len(result["errors"]) == 1 and "is a symlink to /mnt/big" in result["errors"][0]
+
+
+def test_managed_dirs_accept_roots_own_link_outside_the_home():
+    # the operator keeps the models on another disk: ollama_models_dir: /srv/models -> /mnt/disk2/models
+    stats = _stats(**{"/srv": ROOT_DIR, "/srv/models": _link("/mnt/disk2/models", uid=0, user="root"),
+                      HOME: _dir(), HOME + "/.ollama": _dir()})
+    result = _check(stats, models="/srv/models")
+    assert result["errors"] == []
+    assert result["models"] == "/mnt/disk2/models"
+    assert result["dirs"] == [HOME, HOME + "/.ollama", "/mnt/disk2/models"]
+
+
+@pytest.mark.parametrize("link, parent, fragment", [
+    (_link("/etc"), ROOT_DIR, "owned by 'ollama', not root"),
+    (_link("/etc", uid=0, user="root"), _dir(), "which a user other than root can write"),
+    (_link("/etc", uid=0, user="root"), _dir(0, 0, "root", (False, True)), "which a user other than root can write"),
+    (_link("/etc", uid=0, user="root"), _dir(0, 50, "root", (True, False)), "which a user other than root can write"),
+    (_link("/etc", uid=0, user="root"), _link("/data", uid=0, user="root"), "itself a symlink"),
+])
+def test_managed_dirs_refuse_links_outside_the_home_not_made_by_root(link, parent, fragment):
+    stats = _stats(**{"/srv/ollama": parent, "/srv/ollama/models": link})
+    result = _check(stats, models="/srv/ollama/models")
+    assert len(result["errors"]) == 1 and fragment in result["errors"][0], result["errors"]
+    assert "ollama_models_dir" in result["errors"][0]
+
+
+def test_managed_dirs_group_writable_by_root_group_is_root_controlled():
+    stats = _stats(**{"/srv": _dir(0, 0, "root", (True, False)), "/srv/models": _link("/mnt/m", uid=0, user="root")})
+    assert _check(stats, models="/srv/models")["errors"] == []
+
+
+def test_managed_dirs_home_link_names_ollama_home():
+    stats = _stats(**{"/usr/share": _dir(996, 996, "ollama"), HOME: _link("/etc", uid=0, user="root")})
+    errors = _check(stats)["errors"]
+    assert len(errors) == 1 and "set ollama_home to that directory" in errors[0]
+
+
+def test_managed_dirs_refuse_a_file_where_a_directory_belongs():
+    stats = _stats(**{HOME: _dir(), HOME + "/.ollama": dict(_dir(), isdir=False)})
+    errors = _check(stats)["errors"]
+    assert len(errors) == 1 and "exists but is not a directory" in errors[0]
+
+
+def test_managed_dirs_normalises_paths():
+    stats = _stats(**{HOME + "/": _dir(), HOME + "//.ollama": _link("/etc")})
+    assert len(_check(stats, home=HOME + "/")["errors"]) == 1
+
+
+# --- EnvironmentFile: secret settings out of the drop-in
+
+def test_env_split_moves_secrets_out():
+    env = {"HOME": "/usr/share/ollama", "OLLAMA_HOST": "0.0.0.0:11434", "OLLAMA_NO_CLOUD": "1",
+           "HTTPS_PROXY": "http://proxy.example.com:3128", "https_proxy": "http://p:3128", "NO_PROXY": "localhost",
+           "OLLAMA_REMOTES": "https://user:pw@remote.example.com", "OLLAMA_LLM_LIBRARY": "cuda_v12",
+           "HF_TOKEN": "hf_x", "MY_API_KEY": "k", "DB_PASSWORD": "p", "OLLAMA_KEEP_ALIVE": "10m",
+           "OLLAMA_KV_CACHE_TYPE": "q8_0"}
+    split = ollama_env_split.ollama_env_split(env)
+    assert list(split["secret"]) == ["HTTPS_PROXY", "https_proxy", "OLLAMA_REMOTES", "HF_TOKEN", "MY_API_KEY",
+                                     "DB_PASSWORD"]
+    assert list(split["public"]) == ["HOME", "OLLAMA_HOST", "OLLAMA_NO_CLOUD", "NO_PROXY", "OLLAMA_LLM_LIBRARY",
+                                     "OLLAMA_KEEP_ALIVE", "OLLAMA_KV_CACHE_TYPE"]
+    assert dict(split["public"], **split["secret"]) == env
+
+
+def test_env_split_empty():
+    assert logic.env_split({}) == {"public": {}, "secret": {}}
+
+
+@pytest.mark.parametrize("value, line", [
+    ("http://u:p@proxy:3128", 'HTTPS_PROXY="http://u:p@proxy:3128"'),
+    ('a"b', 'HTTPS_PROXY="a\\"b"'),
+    ("a\\b", 'HTTPS_PROXY="a\\\\b"'),
+    ("$HOME`id`", 'HTTPS_PROXY="\\$HOME\\`id\\`"'),
+    ("100%", 'HTTPS_PROXY="100%"'),   # no specifier expansion in environment files
+    ("", 'HTTPS_PROXY=""'),
+])
+def test_envfile_quoting(value, line):
+    assert ollama_systemd_envfile.ollama_systemd_envfile({"HTTPS_PROXY": value}) == [line]
+
+
+def test_envfile_refuses_newlines_and_bad_names():
+    with pytest.raises(AnsibleFilterError, match="newline"):
+        ollama_systemd_envfile.ollama_systemd_envfile({"A": "x\ny"})
+    with pytest.raises(AnsibleFilterError, match="not a valid environment variable name"):
+        ollama_systemd_envfile.ollama_systemd_envfile({"A B": "x"})
+
+
+@pytest.mark.parametrize("path, target, suggestion", [
+    (HOME + "/.ollama", "/mnt/big/ollama", "(ollama_models_dir: /mnt/big/ollama/models)"),
+    (MODELS, "/mnt/big/models", "(ollama_models_dir: /mnt/big/models)"),
+])
+def test_managed_dirs_message_suggests_the_real_models_directory(path, target, suggestion):
+    stats = _stats(**{HOME: _dir(), HOME + "/.ollama": _dir(), path: _link(target)})
+    errors = _check(stats)["errors"]
+    assert len(errors) == 1 and suggestion in errors[0], errors

@@ -38,6 +38,7 @@ def _environment():
     env.filters.update({
         "localllm.ollama.ollama_systemd_env": logic.systemd_env_lines,
         "localllm.ollama.ollama_systemd_path": logic.systemd_path_escape,
+        "localllm.ollama.ollama_systemd_envfile": logic.envfile_lines,
     })
     return env
 
@@ -67,6 +68,7 @@ def _settings(variables):
         "noprune": variables["ollama_noprune"],
         "debug": variables["ollama_debug"],
         "visible_devices": variables["ollama_visible_devices"],
+        "cloud": variables["ollama_cloud"],
         "https_proxy": variables["ollama_https_proxy"],
         "no_proxy": variables["ollama_no_proxy"],
         "environment": variables["ollama_environment"],
@@ -81,12 +83,14 @@ def _variables(**overrides):
         "__ollama_binary": "/usr/local/bin/ollama",
         "__ollama_unit_path": "/etc/systemd/system/ollama.service",
         "__ollama_dropin_path": "/etc/systemd/system/ollama.service.d/10-localllm.conf",
+        "__ollama_envfile_path": "/etc/systemd/system/ollama.service.d/10-localllm.env",
         "__ollama_gpu_groups": ["render", "video"],
         "__ollama_brew_prefix": "/opt/homebrew",
         "__ollama_macos_daemon_user": "admin",
     })
     variables.update(overrides)
     variables["__ollama_service_env"] = logic.service_env(_settings(variables))
+    variables["__ollama_service_env_split"] = logic.env_split(variables["__ollama_service_env"])
     models = variables["ollama_models_dir"] or variables["__ollama_home"] + "/.ollama/models"
     variables["__ollama_models_path"] = models
     return variables
@@ -99,20 +103,21 @@ def _render(template, **overrides):
 # ----------------------------------------------------------------------------------------- macOS plist
 
 PLIST_CASES = {
-    "defaults": ({}, {"HOME": "/Users/admin", "OLLAMA_HOST": "127.0.0.1:11434"}),
+    "defaults": ({}, {"HOME": "/Users/admin", "OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_NO_CLOUD": "1"}),
+    "cloud-allowed": ({"ollama_cloud": True}, {"HOME": "/Users/admin", "OLLAMA_HOST": "127.0.0.1:11434"}),
     "lan-server": (
         {"ollama_bind_address": "0.0.0.0", "ollama_origins": ["https://dify.example.com", "chrome-extension://*"],
          "ollama_keep_alive": "-1", "ollama_flash_attention": True, "ollama_kv_cache_type": "q8_0"},
         {"HOME": "/Users/admin", "OLLAMA_HOST": "0.0.0.0:11434",
          "OLLAMA_ORIGINS": "https://dify.example.com,chrome-extension://*", "OLLAMA_KEEP_ALIVE": "-1",
-         "OLLAMA_FLASH_ATTENTION": "1", "OLLAMA_KV_CACHE_TYPE": "q8_0"},
+         "OLLAMA_FLASH_ATTENTION": "1", "OLLAMA_KV_CACHE_TYPE": "q8_0", "OLLAMA_NO_CLOUD": "1"},
     ),
     "proxy-and-xml-characters": (
         {"ollama_https_proxy": "http://user:p&ss<1>@proxy.example.com:3128", "ollama_no_proxy": ["localhost", ".lan"],
          "ollama_models_dir": "/Volumes/Models & More/ollama", "ollama_environment": {"OLLAMA_NO_CLOUD": True}},
         {"HOME": "/Users/admin", "OLLAMA_HOST": "127.0.0.1:11434", "OLLAMA_MODELS": "/Volumes/Models & More/ollama",
-         "HTTPS_PROXY": "http://user:p&ss<1>@proxy.example.com:3128", "NO_PROXY": "localhost,.lan",
-         "OLLAMA_NO_CLOUD": "1"},
+         "OLLAMA_NO_CLOUD": "1", "HTTPS_PROXY": "http://user:p&ss<1>@proxy.example.com:3128",
+         "NO_PROXY": "localhost,.lan"},
     ),
 }
 
@@ -167,11 +172,55 @@ def test_unit_is_upstream_shaped_without_settings():
 
 def test_dropin_defaults():
     text = _render("dropin.conf.j2")
+    # OLLAMA_NO_CLOUD=1 since ollama_cloud (default false) exists: issue 12, item 6
     assert _environment_lines(text) == [
         'Environment="HOME=/usr/share/ollama"',
         'Environment="OLLAMA_HOST=127.0.0.1:11434"',
+        'Environment="OLLAMA_NO_CLOUD=1"',
     ]
+    assert "EnvironmentFile=/etc/systemd/system/ollama.service.d/10-localllm.env" in text.splitlines()
     assert "ProtectSystem" not in text
+
+
+# ----------------------------------------------------------------------------------------- issue 12
+# https://github.com/localllm/ollama-collection/issues/12
+
+def test_dropin_cloud_allowed_leaves_ollamas_default():
+    text = _render("dropin.conf.j2", ollama_cloud=True)
+    assert not [line for line in _environment_lines(text) if "OLLAMA_NO_CLOUD" in line]
+
+
+PROXY = "http://puller:S3cret%24pass@proxy.example.com:3128"
+
+
+def test_dropin_keeps_secrets_out_and_envfile_has_them():
+    overrides = {"ollama_https_proxy": PROXY, "ollama_no_proxy": ["localhost", "127.0.0.1"],
+                 "ollama_environment": {"HF_TOKEN": "hf_abc", "OLLAMA_LLM_LIBRARY": "cuda_v12"}}
+    dropin = _render("dropin.conf.j2", **overrides)
+    assert "S3cret" not in dropin and "hf_abc" not in dropin and "HTTPS_PROXY" not in dropin
+    assert 'Environment="NO_PROXY=localhost,127.0.0.1"' in _environment_lines(dropin)
+    assert 'Environment="OLLAMA_LLM_LIBRARY=cuda_v12"' in _environment_lines(dropin)
+    envfile = _render("ollama.env.j2", **overrides)
+    assert "# " + MANAGED in envfile.splitlines()[:3]
+    assert [line for line in envfile.splitlines() if not line.startswith("#")] == [
+        'HTTPS_PROXY="%s"' % PROXY, 'HF_TOKEN="hf_abc"']
+
+
+def test_envfile_without_secrets_is_only_comments():
+    envfile = _render("ollama.env.j2")
+    assert [line for line in envfile.splitlines() if line and not line.startswith("#")] == []
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+@pytest.mark.parametrize("value", [PROXY, 'quote " backslash \\ dollar $HOME backtick `id` percent %n', ""])
+def test_envfile_round_trips(tmp_path, value):
+    # systemd's environment file parser unescapes exactly what a POSIX shell unescapes inside double quotes
+    # (", \, `, $), so a shell reading the file sees the value systemd hands to the service.
+    path = tmp_path / "ollama.env"
+    path.write_text(_render("ollama.env.j2", ollama_https_proxy=None, ollama_environment={"X_TOKEN": value}))
+    out = subprocess.run(["bash", "-c", 'set -a; . "$1"; printf %s "$X_TOKEN"', "bash", str(path)],
+                         capture_output=True, text=True, check=True, env={"PATH": os.environ["PATH"]})
+    assert out.stdout == value
 
 
 def test_dropin_quotes_values():
@@ -230,6 +279,7 @@ needs_systemd_analyze = pytest.mark.skipif(shutil.which("systemd-analyze") is No
     {"ollama_systemd_hardening": True, "ollama_models_dir": "/srv/ollama models"},
     {"ollama_bind_address": "0.0.0.0", "ollama_origins": ["https://a.example", "chrome-extension://*"],
      "ollama_environment": {"OLLAMA_X": 'quote " percent % backslash \\'}},
+    {"ollama_https_proxy": "http://puller:S3cret@proxy.example.com:3128", "ollama_cloud": True},
 ])
 def test_systemd_analyze_accepts_rendered_units(tmp_path, overrides):
     rc, ours = _verify(_write_units(tmp_path, **overrides))
