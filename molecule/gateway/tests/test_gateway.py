@@ -160,8 +160,9 @@ def test_admin_user_can_copy(host, root_pem):
 
 # --- TLS --------------------------------------------------------------------------------------------------
 def test_http_redirects_to_https_except_acme_challenge(host, root_pem):
-    out = host.check_output("curl -sS -o /dev/null -w '%%{http_code} %%{redirect_url}' http://%s/api/tags" % NAME)
-    assert out == "301 https://%s/api/tags" % NAME
+    # (issue #12: API paths over http now get an error instead of the redirect, see test_http_api_path_says_use_https)
+    out = host.check_output("curl -sS -o /dev/null -w '%%{http_code} %%{redirect_url}' http://%s/index.html" % NAME)
+    assert out == "301 https://%s/index.html" % NAME
     out = host.check_output("curl -sS -o /dev/null -w '%%{http_code}' http://%s/.well-known/acme-challenge/nope" % NAME)
     assert out == "404"
 
@@ -481,3 +482,215 @@ def test_subpath_with_the_ollama_client(sub_pem, tmp_path, monkeypatch):
         verify=ssl.create_default_context(cafile=str(ca)),
     )
     assert MODEL in [m.model for m in client.list().models]
+
+
+# --- issue #12: hardening, checked from the controller (its address is exempt from the rate limit) -------------
+SUB_NAME = "backend.gateway.test"
+
+
+class Ctl:
+    """HTTP(S) from the controller to either gateway, TLS verified, names resolved to the containers."""
+
+    def __init__(self, contexts):
+        self.contexts = contexts
+
+    def request(self, method, url, headers=None, body=None, name=NAME):
+        import http.client
+        import urllib.parse
+
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=60,
+                                               context=self.contexts[parts.hostname])
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.getheaders(), resp.read()
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="module")
+def ctl(root_pem, sub_pem, tmp_path_factory):
+    base = tmp_path_factory.mktemp("ctl")
+    (base / "pebble.pem").write_text(root_pem)
+    (base / "sub.pem").write_text(sub_pem)
+    addresses = {NAME: _container_ip("gateway-gw"), SUB_NAME: _container_ip("gateway-backend")}
+    real = socket.getaddrinfo
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket, "getaddrinfo", lambda h, *a, **kw: real(addresses.get(h, h), *a, **kw))
+        yield Ctl({NAME: ssl.create_default_context(cafile=str(base / "pebble.pem")),
+                   SUB_NAME: ssl.create_default_context(cafile=str(base / "sub.pem"))})
+
+
+def _headers(headers):
+    out = {}
+    for key, value in headers:
+        out.setdefault(key.lower(), []).append(value)
+    return out
+
+
+APP = {"Authorization": "Bearer " + APP_KEY}
+OPS = {"Authorization": "Bearer " + OPS_KEY}
+SUB = {"Authorization": "Bearer " + SUB_KEY}
+
+
+# item 4: small bodies for everyone, large ones only on the admin endpoints (the scenario sets 1m and 4m)
+def test_large_body_is_413_on_inference_but_admin_blob_upload_works(ctl):
+    blob = os.urandom(2 * 1024 * 1024)
+    status, _h, _b = ctl.request("POST", URL + "/api/generate", APP, body=b'{"model":"%s","prompt":"' % MODEL.encode()
+                                 + b"a" * len(blob) + b'"}')
+    assert status == 413
+    import hashlib
+
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    status, _h, body = ctl.request("POST", URL + "/api/blobs/" + digest, OPS, body=blob)
+    assert status == 201, body
+    status, _h, _b = ctl.request("POST", URL + "/api/blobs/" + digest, OPS, body=os.urandom(5 * 1024 * 1024))
+    assert status == 413
+
+
+# item 5: a backend Location never sends a client (or its credential) to another host
+@pytest.mark.parametrize("target,expected", [
+    ("https://evil.example/steal", None),
+    ("//evil.example/steal", None),
+    ("/\\evil.example/steal", None),
+    ("http://localhost:11434/api/tags", "/api/tags"),
+    ("/api/version", "/api/version"),
+])
+def test_backend_redirects_are_rewritten_or_dropped(ctl, target, expected):
+    import urllib.parse
+
+    status, headers, _b = ctl.request("GET", URL + "/standin/redirect?to=" + urllib.parse.quote(target, safe=""), APP)
+    assert status == 302
+    assert _headers(headers).get("location") == ([expected] if expected else None), headers
+
+
+def test_subpath_backend_redirect_keeps_the_prefix(ctl):
+    status, headers, _b = ctl.request("GET", "https://%s/ollama/standin/redirect?to=/api/tags" % SUB_NAME, SUB)
+    assert status == 302
+    assert _headers(headers)["location"] == ["/ollama/api/tags"]
+
+
+# item 6: account and cloud endpoints need an admin; cloud models are refused unless allowed
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", "/api/me", None),
+    ("POST", "/api/signout", None),
+    ("DELETE", "/api/user/keys/ssh-ed25519%20AAAAC3", None),
+    ("POST", "/api/experimental/web_search", b'{"query": "x"}'),
+])
+def test_account_endpoints_need_an_admin(ctl, method, path, body):
+    assert ctl.request(method, URL + path, APP, body=body)[0] == 403
+    basic = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:alice-password-1").decode()}
+    assert ctl.request(method, URL + path, basic, body=body)[0] == 403
+
+
+def test_admin_can_use_account_endpoints(ctl):
+    status, _h, body = ctl.request("GET", URL + "/api/me", OPS)
+    assert status == 200 and json.loads(body)["email"] == "standin@example.invalid"
+    status, _h, body = ctl.request("POST", URL + "/api/experimental/web_search", OPS, body=b'{"query": "gw"}')
+    assert status == 200 and b"stand-in" in body
+
+
+@pytest.mark.parametrize("path,body,openai", [
+    ("/api/chat", {"model": "gpt-oss:120b-cloud", "messages": [{"role": "user", "content": "hi"}]}, False),
+    ("/api/generate", {"MODEL": "x:cloud", "prompt": "hi"}, False),
+    ("/api/show", {"name": "ollama.com/library/gpt-oss:20b-cloud"}, False),
+    ("/v1/chat/completions", {"model": "gpt-oss:120b-cloud", "messages": [{"role": "user", "content": "hi"}]}, True),
+    ("/v1/models/gpt-oss:120b-cloud", None, True),
+])
+def test_cloud_models_are_refused(ctl, path, body, openai):
+    method = "GET" if body is None else "POST"
+    data = None if body is None else json.dumps(body).encode()
+    status, headers, raw = ctl.request(method, URL + path, APP, body=data)
+    assert status == 403, raw
+    assert _headers(headers)["content-type"][0].startswith("application/json")
+    error = json.loads(raw)["error"]
+    message = error["message"] if openai else error
+    assert isinstance(error, dict) == openai
+    assert "cloud models are disabled" in message
+
+
+def test_cloud_models_are_refused_for_admins_too(ctl):
+    body = json.dumps({"model": "x:cloud", "insecure": True, "stream": False}).encode()
+    assert ctl.request("POST", URL + "/api/pull", OPS, body=body)[0] == 403
+
+
+def test_local_models_still_stream_through_the_filter(ctl):
+    body = json.dumps({"model": MODEL, "prompt": "hi", "stream": False}).encode()
+    status, _h, raw = ctl.request("POST", URL + "/api/generate", APP, body=body)
+    assert status == 200 and json.loads(raw)["done"] is True
+
+
+def test_cloud_models_pass_where_allowed(ctl):
+    """The sub-path gateway sets gateway_cloud_models_allowed: the stand-in answers as if it proxied to ollama.com."""
+    body = json.dumps({"model": "gpt-oss:120b-cloud", "prompt": "hi"}).encode()
+    status, _h, raw = ctl.request("POST", "https://%s/ollama/api/generate" % SUB_NAME, SUB, body=body)
+    assert status == 200 and b"stand-in cloud answer" in raw
+
+
+# item 7: CORS preflights are answered by nginx; other OPTIONS need credentials
+def test_preflight_is_answered_by_nginx(ctl, gw):
+    marker = "/api/tags?preflight-marker"
+    headers = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"}
+    status, got, _b = ctl.request("OPTIONS", URL + marker, headers)
+    got = _headers(got)
+    assert status == 204
+    assert got["access-control-allow-origin"] == ["http://localhost:3000"]
+    assert got["access-control-max-age"] == ["43200"]
+    assert "Authorization" in got["access-control-allow-headers"][0]
+    # no backend saw it: the access log entry has no upstream
+    entries = [json.loads(line) for line in gw.file("/var/log/nginx/ollama-gateway.access.log").content_string.splitlines()
+               if '"method":"OPTIONS"' in line]
+    assert entries and all(e["upstream"] == "" for e in entries), entries
+    status, got, _b = ctl.request("OPTIONS", URL + "/api/chat",
+                                  {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert status == 403 and "access-control-allow-origin" not in _headers(got)
+
+
+@pytest.mark.parametrize("headers", [{}, {"Origin": "http://localhost:3000"}, {"Access-Control-Request-Method": "POST"}])
+def test_other_options_requests_need_credentials(ctl, headers):
+    assert ctl.request("OPTIONS", URL + "/api/tags", headers)[0] == 401
+
+
+# item 9: origin mode strip refuses cross-site writes
+def test_strip_mode_refuses_cross_site_writes(ctl):
+    url = "https://%s/ollama/api/show" % SUB_NAME
+    body = json.dumps({"model": MODEL}).encode()
+    status, _h, raw = ctl.request("POST", url, dict(SUB, Origin="https://evil.example"), body=body)
+    assert status == 403 and b"cross-origin" in raw
+    assert ctl.request("POST", url, dict(SUB, Origin="null"), body=body)[0] == 403
+    # no Origin (curl, SDKs) or an allowed one: reaches Ollama
+    assert ctl.request("POST", url, SUB, body=body)[0] == 200
+    assert ctl.request("POST", url, dict(SUB, Origin="http://localhost:5173"), body=body)[0] == 200
+    # reads stay allowed (test_subpath_gateway_strips_origin)
+    assert ctl.request("GET", "https://%s/ollama/api/tags" % SUB_NAME, dict(SUB, Origin="https://evil.example"))[0] == 200
+
+
+# item 10: port 80 and headers
+def test_http_redirect_ignores_the_client_host(ctl):
+    status, headers, _b = ctl.request("GET", "http://%s/some/page?x=1" % NAME, {"Host": "evil.example"})
+    assert status == 301
+    assert _headers(headers)["location"] == ["https://%s/some/page?x=1" % NAME]
+
+
+@pytest.mark.parametrize("path,headers", [("/api/tags", {}), ("/v1/models", {}), ("/", APP)])
+def test_http_api_path_says_use_https(ctl, path, headers):
+    status, got, raw = ctl.request("GET", "http://%s%s" % (NAME, path), dict(headers, Host="evil.example"))
+    assert status == 400
+    assert "location" not in _headers(got)
+    assert json.loads(raw) == {"error": "this gateway only serves https; use https://%s/" % NAME}
+
+
+def test_no_nginx_version_and_hsts_by_tls_mode(ctl):
+    for url, headers in (("https://%s/api/tags" % NAME, APP), ("http://%s/x" % NAME, {}),
+                         ("https://%s/ollama/api/tags" % SUB_NAME, SUB)):
+        _s, got, _b = ctl.request("GET", url, headers)
+        assert _headers(got)["server"] == ["nginx"], url
+    # acme -> HSTS on by default (the scenario no longer sets gateway_tls_hsts_enabled); selfsigned -> off
+    assert "strict-transport-security" in _headers(ctl.request("GET", URL + "/api/tags", APP)[1])
+    sub = ctl.request("GET", "https://%s/ollama/api/tags" % SUB_NAME, SUB)
+    assert sub[0] == 200 and "strict-transport-security" not in _headers(sub[1])

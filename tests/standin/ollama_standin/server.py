@@ -153,6 +153,16 @@ class App:
         }
         if self.vt >= (0, 16, 2):
             self.routes["/api/status"] = {"GET": self.h_status}  # §5.2: v0.16.2+
+        if self.vt >= (0, 30, 0):
+            # Account and cloud endpoints (issue #12: 0.30+). The stand-in never talks to ollama.com: a fake
+            # signed-in account and recognisable canned answers, so a gateway test can tell whether they got through.
+            self.routes["/api/me"] = {"GET": self.h_me, "POST": self.h_me}
+            self.routes["/api/signout"] = {"POST": self.h_signout}
+            self.routes["/api/experimental/web_search"] = {"POST": self.h_web_search}
+            self.routes["/api/experimental/web_fetch"] = {"POST": self.h_web_fetch}
+        if envconfig.bool_env("OLLAMA_STANDIN_REDIRECTS"):
+            # test-only: GET /standin/redirect?to=<url> answers 302 Location: <url> (gateway Location handling)
+            self.routes["/standin/redirect"] = {"GET": self.h_redirect}
 
     def next_id(self):
         with self.counter_lock:
@@ -168,6 +178,9 @@ class App:
         m = re.fullmatch(r"/v1/models/([^/]+)", path)
         if m:
             return {"GET": self.h_oai_model}, {"model": urllib.parse.unquote(m.group(1))}
+        m = re.fullmatch(r"/api/user/keys/([^/]+)", path)
+        if m and self.vt >= (0, 30, 0):
+            return {"DELETE": self.h_user_key_delete}, {"key": urllib.parse.unquote(m.group(1))}
         return None, {}
 
     # --- helpers -------------------------------------------------------------------------------------------
@@ -227,6 +240,90 @@ class App:
     def h_status(self, req, _ignored):
         env = envconfig.bool_env("OLLAMA_NO_CLOUD")
         req.send_json(200, {"cloud": {"disabled": env, "source": "env" if env else "none"}})
+
+    # --- account and cloud (never leaves the machine) ---------------------------------------------------------
+    CLOUD_DISABLED = "ollama cloud is disabled"  # wording of the stand-in; ollama-server.md has no text for it
+    CLOUD_ROUTES = ("/api/generate", "/api/chat", "/api/embed", "/api/embeddings", "/api/show", "/v1/chat/completions",
+                    "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/messages")
+
+    @staticmethod
+    def is_cloud_name(raw):
+        """`…:cloud` and `…:<tag>-cloud` route to ollama.com (ollama-server.md, "Cloud suffixes (v0.12+)")."""
+        if not isinstance(raw, str):
+            return False
+        last = raw.rsplit("/", 1)[-1]
+        if ":" not in last:
+            return False
+        tag = last.rsplit(":", 1)[1].lower()
+        return tag == "cloud" or tag.endswith("-cloud")
+
+    def cloud_model(self, path, body, params):
+        """The cloud model a request names, or None (only on the routes that run models, v0.12+)."""
+        if self.vt < (0, 12, 0):
+            return None
+        if path.startswith("/v1/models/"):
+            raw = params.get("model")
+        elif path in self.CLOUD_ROUTES and body:
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return None
+            raw = (data.get("model") or data.get("name")) if isinstance(data, dict) else None
+        else:
+            return None
+        return raw if self.is_cloud_name(raw) else None
+
+    def h_cloud(self, req, path, raw):
+        """A cloud model: refused with OLLAMA_NO_CLOUD, otherwise a canned answer "as if proxied" to ollama.com."""
+        if envconfig.bool_env("OLLAMA_NO_CLOUD"):
+            raise ApiError(403, "%s: %s" % (self.CLOUD_DISABLED, raw))
+        log.emit("INFO", "standin: cloud model answered locally (no request to ollama.com)", model=raw, path=path)
+        text = "stand-in cloud answer (would be proxied to ollama.com)"
+        base = {"model": raw, "remote_model": raw.rsplit(":", 1)[0], "remote_host": "https://ollama.com:443"}
+        if path.startswith("/v1/"):
+            req.send_json(200, {"id": "standin-cloud", "object": "chat.completion", "created": int(time.time()), "model": raw,
+                                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]})
+        elif path == "/api/chat":
+            req.send_json(200, dict(base, created_at=rfc3339_utc(), message={"role": "assistant", "content": text}, done=True))
+        else:
+            req.send_json(200, dict(base, created_at=rfc3339_utc(), response=text, done=True))
+
+    def _cloud_off(self):
+        if envconfig.bool_env("OLLAMA_NO_CLOUD"):
+            raise ApiError(403, self.CLOUD_DISABLED)
+
+    def h_me(self, req, _ignored):
+        self._cloud_off()
+        req.send_json(200, {"id": "standin-account", "email": "standin@example.invalid", "name": "standin",
+                            "plan": "free", "signed_in": True})
+
+    def h_signout(self, req, _ignored):
+        self._cloud_off()
+        log.emit("INFO", "standin: signed out (fake account)")
+        req.send_json(200, {})
+
+    def h_user_key_delete(self, req, params):
+        self._cloud_off()
+        log.emit("INFO", "standin: key deleted (fake account)", key=params["key"])
+        req.send_json(200, {})
+
+    def h_web_search(self, req, _ignored):
+        self._cloud_off()
+        body = self.body_json(req)
+        req.send_json(200, {"results": [{"title": "stand-in web_search result", "url": "https://example.invalid/",
+                                         "content": "stand-in result for %s" % body.get("query", "")}]})
+
+    def h_web_fetch(self, req, _ignored):
+        self._cloud_off()
+        body = self.body_json(req)
+        req.send_json(200, {"title": "stand-in web_fetch", "content": "stand-in page for %s" % body.get("url", ""), "links": []})
+
+    def h_redirect(self, req, _ignored):
+        target = urllib.parse.parse_qs(urllib.parse.urlsplit(req.path).query).get("to", ["/"])[0]
+        req.send_response(302)
+        req.send_header("Location", target)
+        req.send_header("Content-Length", "0")
+        req.end_headers()
 
     def h_tags(self, req, _ignored):
         models = []
@@ -882,7 +979,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.send_raw(404, b"404 page not found", "text/plain")
                 return
             try:
-                fn(self, params)
+                cloud = app.cloud_model(path, self.body, params)
+                if cloud is not None:
+                    app.h_cloud(self, path, cloud)
+                else:
+                    fn(self, params)
             except ApiError as e:
                 if self.started:
                     raise
