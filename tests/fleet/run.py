@@ -10,6 +10,8 @@ On a lab of 2 stand-in Ollama servers (0.13.5) and 1 gateway (scripts/lab.py):
     servers to 0.32.15 one at a time: every client request must succeed.
  4. SIGKILL to one server's Ollama: systemd restarts it within seconds, and the gateway keeps answering while
     it is down (requests started after the kill succeed; only streams cut by the kill itself may fail).
+ 5. playbooks/diagnose.yml names the cause of faults made on purpose, changes nothing, and reports the lab all
+    green after the repair (tests/fleet/diagnose.py).
 The lab is removed at the end unless --keep is given. Prints the stage timings.
 """
 
@@ -24,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleetclient  # noqa: E402  pylint: disable=wrong-import-position
+import diagnose  # noqa: E402  pylint: disable=wrong-import-position
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -155,6 +158,8 @@ def main(argv):
             raise SystemExit("FAIL: the gateway did not keep serving after the kill: %s" %
                              [r.reason for r in failed_after][:5])
         timings.append(("SIGKILL recovery", time.monotonic() - t_kill))
+
+        timings += diagnose.run(lab, servers, gateway, cafile, RECAP_RE)
     finally:
         if not args.keep:
             lab.script("down", args.name)
