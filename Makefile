@@ -9,7 +9,7 @@ BUILD := $(CURDIR)/build
 VENV := $(CURDIR)/.venv
 ENV := source $(BUILD)/env.sh &&
 COLLECTION_LINK := $(BUILD)/collections/ansible_collections/localllm/ollama
-SCENARIO ?= default
+SCENARIO ?= ollama
 # molecule subcommand for `make molecule` (test, converge, verify, destroy, ...)
 MOLECULE_COMMAND ?= test
 # every scenario that exists, in name order
@@ -125,9 +125,9 @@ molecule-all: env docker images standin
 	  echo "===== molecule scenario $$s ====="; start=$$SECONDS; rc=0; \
 	  $(ENV) molecule test -s $$s || rc=$$?; \
 	  result=$$([[ $$rc -eq 0 ]] && echo ok || echo "FAILED (rc $$rc)"); [[ $$rc -eq 0 ]] || failed=1; \
-	  report+=$$(printf '%-16s %8s  %s' "$$s" "$$((SECONDS - start))" "$$result")$$'\n'; \
+	  report+=$$(printf '%-26s %8s  %s' "$$s" "$$((SECONDS - start))" "$$result")$$'\n'; \
 	done; \
-	printf '\n%-16s %8s  %s\n%s' scenario seconds result "$$report"; \
+	printf '\n%-26s %8s  %s\n%s' scenario seconds result "$$report"; \
 	exit $$failed
 
 # Fleet acceptance test: site.yml + second run + rolling upgrade under load + SIGKILL on a lab (tests/fleet/run.py)

@@ -31,13 +31,32 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = "localllm-test/debian12-systemd:latest"
-RUN_FLAGS = [
-    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-    "--cgroupns", "host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-    "--stop-signal", "SIGRTMIN+3", "-e", "container=docker",
-]
+PLATFORM_DEFAULTS = os.path.join(REPO, "molecule", "resources", "vars", "systemd-platform.yml")
+
+
+def run_flags(path=PLATFORM_DEFAULTS):
+    """`docker run` flags for a systemd container, from the one platform block molecule uses too."""
+    with open(path, encoding="utf-8") as stream:
+        platform = yaml.safe_load(stream)["__molecule_platform_defaults"]
+    flags = []
+    for cap in platform.get("capabilities", []):
+        flags += ["--cap-add", cap]
+    for opt in platform.get("security_opts", []):
+        flags += ["--security-opt", opt]
+    if platform.get("cgroupns_mode"):
+        flags += ["--cgroupns", platform["cgroupns_mode"]]
+    for volume in platform.get("volumes", []):
+        flags += ["-v", volume]
+    for mount in platform.get("tmpfs", []):
+        flags += ["--tmpfs", mount]
+    if platform.get("stop_signal"):
+        flags += ["--stop-signal", platform["stop_signal"]]
+    for key, value in sorted((platform.get("env") or {}).items()):
+        flags += ["-e", "%s=%s" % (key, value)]
+    return flags
+
+
+RUN_FLAGS = run_flags()
 
 
 def docker(*args, check=True, capture=True):

@@ -18,7 +18,8 @@ description:
     O(models) entry wins (so C(state=absent) there keeps a tier model away)."
   - "When no tier fits (for example a CPU-only host with 0 GiB and no C(min_vram_gib: 0) tier) nothing is added and
     RV(message) says so."
-  - "Fails with the list of problems when the tiers are malformed (see localllm.ollama.ollama_model_tiers_errors)."
+  - "Fails with the list of problems when the tiers are malformed (a tier without C(min_vram_gib) or C(models), a bad
+    model name, two tiers with the same C(min_vram_gib), ...)."
 options:
   _input:
     description:
@@ -77,10 +78,10 @@ _value:
       type: str
 """
 
-from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as role
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_vram as logic
+from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import as_filter
 
-ollama_tier_select = role.as_filter("ollama_tier_select", logic.tier_select)
+ollama_tier_select = as_filter("ollama_tier_select", logic.tier_select)
 
 
 class FilterModule:

@@ -171,10 +171,10 @@ _value:
       type: int
 """
 
-from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as role
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_vram as logic
+from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import as_filter
 
-ollama_vram_estimate = role.as_filter("ollama_vram_estimate", logic.vram_estimate)
+ollama_vram_estimate = as_filter("ollama_vram_estimate", logic.vram_estimate)
 
 
 class FilterModule:

@@ -28,6 +28,21 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import open_url, url_argument_spec
 
+# The model-name and version grammar lives in _grammar (shared with the filters on the controller); the names are
+# re-exported here because the modules and their tests import them from the client module.
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import (  # noqa: F401 pylint: disable=unused-import
+    DEFAULT_HOST,
+    DEFAULT_NAMESPACE,
+    DEFAULT_TAG,
+    URL_USERINFO_RE,
+    ModelName,
+    ModelNameError,
+    model_key,
+    normalize_model_name,
+    parse_model_name,
+    version_key as parse_version,
+)
+
 DEFAULT_URL = 'http://127.0.0.1:11434'
 DEFAULT_TIMEOUT = 30
 DEFAULT_HTTP_AGENT = 'ansible-localllm.ollama'
@@ -148,108 +163,8 @@ CONNECTION_REQUIRED_BY = {'client_key': 'client_cert'}
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Model names (types/model/name.go)
-# ---------------------------------------------------------------------------------------------------------------
-
-DEFAULT_HOST = 'registry.ollama.ai'
-DEFAULT_NAMESPACE = 'library'
-DEFAULT_TAG = 'latest'
-
-_HOST_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$')
-_NAMESPACE_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$')
-_PART_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$')
-
-
-class ModelName(object):
-    """A parsed model reference: scheme, host, namespace, model, tag."""
-
-    def __init__(self, scheme, host, namespace, model, tag):
-        self.scheme = scheme
-        self.host = host
-        self.namespace = namespace
-        self.model = model
-        self.tag = tag
-
-    @property
-    def short(self):
-        """The shortest display form, exactly as /api/tags lists it (the tag is always kept)."""
-        if self.host.lower() != DEFAULT_HOST:
-            prefix = '%s/%s/' % (self.host, self.namespace)
-        elif self.namespace.lower() != DEFAULT_NAMESPACE:
-            prefix = '%s/' % self.namespace
-        else:
-            prefix = ''
-        return '%s%s:%s' % (prefix, self.model, self.tag)
-
-    @property
-    def key(self):
-        """Comparison key: Ollama matches local models ignoring case."""
-        return self.short.lower()
-
-
-def parse_model_name(raw):
-    """Parse and validate a model name; raise ValueError with a message that says what is wrong."""
-    if not isinstance(raw, str) or not raw:
-        raise ValueError('model name must be a non-empty string')
-    name = raw
-    scheme = 'https'
-    m = re.match(r'^([A-Za-z][A-Za-z0-9+.-]*)://', name)
-    if m:
-        scheme = m.group(1).lower()
-        if scheme not in ('http', 'https'):
-            raise ValueError('invalid model name %r: scheme must be http:// or https://' % raw)
-        name = name[m.end():]
-    if '@' in name:
-        raise ValueError('invalid model name %r: @digest references are not supported by Ollama' % raw)
-    tag = DEFAULT_TAG
-    colon = name.rfind(':')
-    if colon > name.rfind('/'):
-        tag = name[colon + 1:]
-        name = name[:colon]
-        if not tag:
-            raise ValueError('invalid model name %r: empty tag after ":"' % raw)
-    parts = name.split('/')
-    if len(parts) > 3:
-        raise ValueError('invalid model name %r: at most host/namespace/model:tag (found %d "/"-separated parts)'
-                         % (raw, len(parts)))
-    if any(p == '' for p in parts):
-        raise ValueError('invalid model name %r: empty part next to "/"' % raw)
-    model = parts[-1]
-    namespace = parts[-2] if len(parts) >= 2 else DEFAULT_NAMESPACE
-    host = parts[-3] if len(parts) == 3 else DEFAULT_HOST
-    checks = (
-        ('host', host, _HOST_RE, '[A-Za-z0-9_.:-], 1-350 characters'),
-        ('namespace', namespace, _NAMESPACE_RE, '[A-Za-z0-9_-] (no dots), 1-80 characters'),
-        ('model', model, _PART_RE, '[A-Za-z0-9_.-], 1-80 characters'),
-        ('tag', tag, _PART_RE, '[A-Za-z0-9_.-], 1-80 characters'),
-    )
-    for what, value, regex, allowed in checks:
-        if not regex.match(value):
-            raise ValueError('invalid model name %r: %s %r must start with [A-Za-z0-9_] and use only %s'
-                             % (raw, what, value, allowed))
-    return ModelName(scheme, host, namespace, model, tag)
-
-
-def normalize_model_name(raw):
-    """Return the name as /api/tags shows it (":latest" added, "registry.ollama.ai/library/" dropped)."""
-    return parse_model_name(raw).short
-
-
-def model_key(raw):
-    """Case-insensitive comparison key for a model name; falls back to the lower-cased raw name if invalid."""
-    try:
-        return parse_model_name(raw).key
-    except ValueError:
-        return to_text(raw).lower()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Credentials in URLs
 # ---------------------------------------------------------------------------------------------------------------
-
-# scheme://userinfo@ inside free text (an error message that quotes a URL).
-_USERINFO_IN_TEXT = re.compile(r'(?i)\b([a-z][a-z0-9+.-]*://)([^/?#@\s]*)@')
-
 
 def _mask_userinfo(userinfo):
     """'user:secret' -> 'user:********'; a lone 'token' (a key in the user name slot) -> '********'."""
@@ -296,7 +211,7 @@ def redact_text(text):
     """Free text with the secret of every scheme://userinfo@ replaced (see redact_url)."""
     if not text:
         return text
-    return _USERINFO_IN_TEXT.sub(lambda m: '%s%s@' % (m.group(1), _mask_userinfo(m.group(2))), to_text(text))
+    return URL_USERINFO_RE.sub(lambda m: '%s%s@' % (m.group(1), _mask_userinfo(m.group(2))), to_text(text))
 
 
 def url_secrets(url):
@@ -402,16 +317,6 @@ def _iter_lines(resp):
         line = line.strip()
         if line:
             yield to_text(line, errors='surrogate_or_replace')
-
-
-def parse_version(text):
-    """'0.32.15' -> (0, 32, 15); pre-release suffixes ('0.14.0-rc1') sort before the release."""
-    m = re.match(r'^v?(\d+(?:\.\d+)*)(?:[-+~](.*))?$', to_text(text).strip())
-    if not m:
-        raise ValueError('not a version: %r' % text)
-    nums = tuple(int(x) for x in m.group(1).split('.'))
-    nums = nums + (0,) * (3 - len(nums)) if len(nums) < 3 else nums
-    return nums + ((0,) if m.group(2) else (1,))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -397,7 +397,7 @@ class Diagnoser(object):
         tags = self.api_json(c['url'], '/api/tags')
         installed = None if tags is None else [m.get('name', '') for m in tags.get('models', [])]
         try:
-            from ansible_collections.localllm.ollama.plugins.module_utils._api import model_key
+            from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_key
         except ImportError:  # pragma: no cover
             model_key = None
         return [diag.evaluate_models(c['names'] or [], installed, self.state['service_ok'], key=model_key)]

@@ -285,11 +285,10 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     CONNECTION_REQUIRED_TOGETHER,
     OllamaApiError,
     OllamaClient,
-    model_key,
     ollama_argument_spec,
-    parse_model_name,
     protect_url_credentials,
 )
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_key, parse_model_name
 
 CUSTOM_OPTIONS = ('from', 'system', 'template', 'parameters', 'messages', 'license')
 MAX_RETRY_DELAY = 60

@@ -277,12 +277,10 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     CONNECTION_REQUIRED_TOGETHER,
     OllamaApiError,
     OllamaClient,
-    model_key,
     ollama_argument_spec,
-    parse_model_name,
-    parse_version,
     protect_url_credentials,
 )
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_key, parse_model_name, version_key
 
 # Options each check type accepts besides type and name.
 ALLOWED = {
@@ -329,7 +327,7 @@ def validate_checks(checks):
         for key in ('equals', 'at_least'):
             if check.get(key) is not None:
                 try:
-                    parse_version(check[key])
+                    version_key(check[key])
                 except ValueError:
                     errors.append('checks[%d]: %s %r is not a version like 0.32.15' % (index, key, check[key]))
         if ctype == 'cors' and check.get('origin') and '://' not in check['origin'] and check['origin'] != 'null':
@@ -386,12 +384,12 @@ class Verifier(object):
         self.version = version
         data = {'version': version}
         try:
-            have = parse_version(version)
+            have = version_key(version)
         except ValueError:
             raise CheckFailed('server reports an unparsable version %r' % version, data)
-        if check.get('equals') is not None and have != parse_version(check['equals']):
+        if check.get('equals') is not None and have != version_key(check['equals']):
             raise CheckFailed('version is %s, expected %s' % (version, check['equals']), data)
-        if check.get('at_least') is not None and have < parse_version(check['at_least']):
+        if check.get('at_least') is not None and have < version_key(check['at_least']):
             raise CheckFailed('version is %s, older than the required %s' % (version, check['at_least']), data)
         return 'version %s' % version, data
 

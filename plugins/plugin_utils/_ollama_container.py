@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # PRIVATE: this module is an implementation detail of the localllm.ollama.ollama role (ollama_install_method:
-# container) and of the localllm.ollama.ollama_container_* filter plugins. It is not a public API.
+# container) and of its internal filters
+# localllm.ollama._ollama_container_* (plugins/filter/_ollama.py). It is not a public API.
 #
 # Pure functions only, so the logic is unit-testable without a host or a Docker engine.
 """Pure logic behind the container install method of the ``localllm.ollama.ollama`` role."""
@@ -14,10 +15,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.localllm.ollama.plugins.plugin_utils._ollama_role import (
-    OllamaRoleError,
-    normalize_version,
-)
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import strip_brackets
+from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import OllamaRoleError
+from ansible_collections.localllm.ollama.plugins.plugin_utils._ollama_archive import normalize_version
 
 # The port Ollama listens on inside the container; the published host port is ollama_port.
 CONTAINER_PORT = 11434
@@ -37,8 +37,7 @@ UFW_NOTE = (
 
 
 def _bare(address):
-    address = str(address).strip()
-    return address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    return strip_brackets(str(address).strip())
 
 
 def container_tag(version, tag=None, bundles=None):

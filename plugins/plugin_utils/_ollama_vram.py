@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# PRIVATE: this module is an implementation detail of the localllm.ollama.ollama role and of the filter plugins
-# localllm.ollama.ollama_vram_estimate, ollama_tier_select and ollama_model_tiers_errors. It is not a public API.
+# PRIVATE: this module is an implementation detail of the localllm.ollama.ollama role, of the public filters
+# localllm.ollama.ollama_vram_estimate and ollama_tier_select and of the internal filter _ollama_model_tiers_errors.
+# It is not a public API.
 #
 # Pure functions only (no Ansible imports besides the shared error plumbing), so the logic is unit-testable.
 """VRAM estimates for Ollama models and the choice of a model tier by VRAM (``ollama_model_tiers``)."""
@@ -14,8 +15,8 @@ from __future__ import annotations
 import math
 import re
 
-from ansible_collections.localllm.ollama.plugins.module_utils._api import model_key
-from ansible_collections.localllm.ollama.plugins.plugin_utils._ollama_role import OllamaRoleError, model_name_error
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_key, model_name_error
+from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import OllamaRoleError
 
 GIB = 1 << 30
 MIB = 1 << 20

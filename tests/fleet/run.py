@@ -4,6 +4,8 @@
 """Fleet acceptance test (`make fleet`): site.yml, its second run, a rolling upgrade under load, SIGKILL recovery.
 
 On a lab of 2 stand-in Ollama servers (0.13.5) and 1 gateway (scripts/lab.py):
+ 0. The preflight drill (tests/fleet/preflight_drill.py) on the fresh lab: ordinary mistakes passed to site.yml
+    each fail with a message naming the variable and changed=0 on every host.
  1. `ansible-playbook site.yml` converges the lab (firewall, Ollama, gateway, verify).
  2. A second run reports changed=0 on every host.
  3. While 4 clients stream generations through the gateway the whole time, playbooks/upgrade.yml upgrades both
@@ -25,8 +27,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import yaml  # noqa: E402  pylint: disable=wrong-import-position
+
 import fleetclient  # noqa: E402  pylint: disable=wrong-import-position
 import diagnose  # noqa: E402  pylint: disable=wrong-import-position
+import preflight_drill  # noqa: E402  pylint: disable=wrong-import-position
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -37,6 +42,14 @@ class Lab:
         self.name = name
         self.dir = os.path.join(REPO, "build", "lab", name)
         self.inventory = os.path.join(self.dir, "hosts.yml")
+
+    @property
+    def hosts(self):
+        """The inventory names site.yml runs on (ollama_servers and ollama_gateways)."""
+        with open(self.inventory) as handle:
+            children = yaml.safe_load(handle)["all"]["children"]
+        return sorted({host for group in ("ollama_servers", "ollama_gateways")
+                       for host in ((children.get(group) or {}).get("hosts") or {})})
 
     def script(self, *args):
         subprocess.run([sys.executable, os.path.join(REPO, "scripts", "lab.py"), *args], check=True)
@@ -93,6 +106,8 @@ def main(argv):
     servers = ["%s-server1" % args.name, "%s-server2" % args.name]
     gateway = "%s-gw1" % args.name
     try:
+        timings += preflight_drill.run(lab)
+
         seconds, recap = lab.playbook("site.yml", log="site-1.log")
         timings.append(("site.yml converge", seconds))
 

@@ -1,7 +1,9 @@
 # Copyright (c) 2026, localllm maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Run the module integration targets (tests/integration/targets/*) against the offline stand-in.
+"""Run the module integration targets (tests/integration/targets/*) against the offline stand-in, then the
+playbook tests (tests/integration/playbooks/, pytest: they run ansible-playbook on preflight-only playbooks with
+a local connection, which changes nothing on this machine).
 
 Starts, on loopback ports picked at random:
   - the stand-in registry   (tests/standin/registry.py)
@@ -11,7 +13,8 @@ then runs each target's tasks/main.yml with ansible-playbook against localhost (
 collection found through ANSIBLE_COLLECTIONS_PATH=<repo>/build/collections, and fails if any target fails.
 
 Usage: tests/integration/run.sh (or .venv/bin/python tests/integration/run.py) [--target ollama_model ...] [--keep] [-v]
-Logs: build/integration/<target>.log and build/integration/standin-*.log
+       (--target playbooks runs only the playbook tests)
+Logs: build/integration/<target>.log, build/integration/playbooks.log and build/integration/standin-*.log
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 STANDIN = os.path.join(REPO, 'tests', 'standin')
 TARGETS = os.path.join(HERE, 'targets')
+PLAYBOOK_TESTS = os.path.join(HERE, 'playbooks')
 LOGS = os.path.join(REPO, 'build', 'integration')
 COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 STANDIN_VERSION = '0.32.15'
@@ -168,26 +172,47 @@ def run_target(target, stack, verbosity):
     return rc, time.monotonic() - start
 
 
+def run_playbook_tests(verbosity):
+    """pytest on tests/integration/playbooks (no stand-in needed); returns (rc, seconds)."""
+    env = dict(os.environ)
+    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_FORCE_COLOR='0', ANSIBLE_NOCOLOR='1',
+               ANSIBLE_RETRY_FILES_ENABLED='0', PY_COLORS='0')
+    env['PATH'] = os.path.dirname(ansible_playbook()) + os.pathsep + env.get('PATH', '')
+    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', PLAYBOOK_TESTS]
+    if verbosity:
+        cmd.append('-' + 'v' * verbosity)
+    start = time.monotonic()
+    with open(os.path.join(LOGS, 'playbooks.log'), 'wb') as log:
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    return rc, time.monotonic() - start
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--target', action='append', help='run only this target (repeatable)')
     p.add_argument('--keep', action='store_true', help='keep the temporary directory')
     p.add_argument('-v', '--verbose', action='count', default=0)
     a = p.parse_args(argv)
-    targets = a.target or sorted(d for d in os.listdir(TARGETS) if os.path.isdir(os.path.join(TARGETS, d)))
+    targets = a.target or (sorted(d for d in os.listdir(TARGETS) if os.path.isdir(os.path.join(TARGETS, d)))
+                           + ['playbooks'])
+    module_targets = [t for t in targets if t != 'playbooks']
     os.makedirs(LOGS, exist_ok=True)
     ensure_collection_link()
     tmp = tempfile.mkdtemp(prefix='ollama-integration-')
     stack = Stack(tmp)
     results = []
     try:
-        t0 = time.monotonic()
-        stack.up()
-        print('stand-in up in %.1fs: server %s, registry %s, proxy %s' % (
-            time.monotonic() - t0, stack.extra_vars()['standin_url'], stack.extra_vars()['standin_registry'],
-            stack.extra_vars()['gateway_url']))
+        if module_targets:
+            t0 = time.monotonic()
+            stack.up()
+            print('stand-in up in %.1fs: server %s, registry %s, proxy %s' % (
+                time.monotonic() - t0, stack.extra_vars()['standin_url'], stack.extra_vars()['standin_registry'],
+                stack.extra_vars()['gateway_url']))
         for target in targets:
-            rc, secs = run_target(target, stack, a.verbose)
+            if target == 'playbooks':
+                rc, secs = run_playbook_tests(a.verbose)
+            else:
+                rc, secs = run_target(target, stack, a.verbose)
             results.append((target, rc, secs))
             print('%-16s %s  %5.1fs  (log: %s)' % (target, 'ok    ' if rc == 0 else 'FAILED', secs,
                                                    os.path.relpath(os.path.join(LOGS, target + '.log'), REPO)))

@@ -15,9 +15,6 @@ from ansible_collections.localllm.ollama.plugins.module_utils import _api
 from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     OllamaApiError,
     OllamaClient,
-    normalize_model_name,
-    parse_model_name,
-    parse_version,
 )
 from ollama_test_helpers import BrokenResponse, FakeResponse, Router, http_error, ndjson, sse
 
@@ -38,77 +35,6 @@ class Clock(object):
 
 def client(**kwargs):
     return OllamaClient(**kwargs)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# names
-# ---------------------------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize('raw, short', [
-    ('llama3.2', 'llama3.2:latest'),
-    ('llama3.2:3b', 'llama3.2:3b'),
-    ('LLama3.2:3B', 'LLama3.2:3B'),
-    ('library/llama3.2', 'llama3.2:latest'),
-    ('registry.ollama.ai/library/llama3.2:1b', 'llama3.2:1b'),
-    ('https://registry.ollama.ai/library/llama3.2', 'llama3.2:latest'),
-    ('user/m:tag', 'user/m:tag'),
-    ('registry.ollama.ai/user/m', 'user/m:latest'),
-    ('ghcr.io/ns/m:tag', 'ghcr.io/ns/m:tag'),
-    ('localhost:5000/ns/m', 'localhost:5000/ns/m:latest'),
-    ('127.0.0.1:5000/library/tinyllama:latest', '127.0.0.1:5000/library/tinyllama:latest'),
-    ('http://127.0.0.1:5000/library/tinyllama', '127.0.0.1:5000/library/tinyllama:latest'),
-    ('_under_score', '_under_score:latest'),
-    ('a' * 80, 'a' * 80 + ':latest'),
-])
-def test_normalize_valid(raw, short):
-    assert normalize_model_name(raw) == short
-
-
-@pytest.mark.parametrize('raw, words', [
-    ('a/b/c/d', 'at most host/namespace/model:tag'),
-    ('my.org/m', 'namespace'),
-    ('m:tag:x', 'tag'),
-    ('-m', 'model'),
-    ('m/', 'empty part'),
-    ('/m', 'empty part'),
-    ('m name', 'model'),
-    ('m@sha256:abc', '@digest'),
-    ('a' * 81, 'model'),
-    ('m:', 'empty tag'),
-    ('', 'non-empty'),
-    (None, 'non-empty'),
-    ('ftp://host/m', 'scheme'),
-])
-def test_normalize_invalid(raw, words):
-    with pytest.raises(ValueError) as e:
-        parse_model_name(raw)
-    assert words in str(e.value)
-
-
-def test_model_key_case_insensitive_and_invalid_fallback():
-    assert _api.model_key('LLAMA3.2') == _api.model_key('registry.ollama.ai/library/llama3.2:latest')
-    assert _api.model_key('bad name') == 'bad name'
-
-
-def test_http_scheme_is_kept_in_parse():
-    assert parse_model_name('http://reg:5000/ns/m').scheme == 'http'
-    assert parse_model_name('reg:5000/ns/m').scheme == 'https'
-
-
-@pytest.mark.parametrize('text, tup', [
-    ('0.32.15', (0, 32, 15, 1)),
-    ('v0.13.5', (0, 13, 5, 1)),
-    ('0.14.0-rc1', (0, 14, 0, 0)),
-    ('1.2', (1, 2, 0, 1)),
-])
-def test_parse_version(text, tup):
-    assert parse_version(text) == tup
-
-
-def test_parse_version_bad():
-    with pytest.raises(ValueError):
-        parse_version('latest')
-    assert parse_version('0.14.0-rc1') < parse_version('0.14.0')
 
 
 # ---------------------------------------------------------------------------------------------------------------

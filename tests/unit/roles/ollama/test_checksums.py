@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_archive as logic
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 CHECKSUMS = os.path.join(REPO, "roles", "ollama", "vars", "checksums.yml")

@@ -3,10 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The DOCKER-USER filter script of the localllm.ollama.ollama role (templates/ollama-docker-user.sh.j2).
 
-The real template is rendered with the rules of localllm.ollama.ollama_container_guard and run with /bin/sh against
+The real template is rendered with the rules of localllm.ollama._ollama_container_guard and run with /bin/sh against
 a stand-in for iptables/ip6tables (and their -restore), which keeps the filter table of each family in a JSON file
 and answers the few commands the script uses the way iptables does (-S, -L, -C, -N, -I, -D by number, -F, -X,
-restore --noflush). The molecule container scenario runs the same script against the real iptables (nft and legacy
+restore --noflush). The molecule ollama-container scenario runs the same script against the real iptables (nft and legacy
 backends are the same commands) inside Docker.
 """
 

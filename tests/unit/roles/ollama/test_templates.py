@@ -21,7 +21,8 @@ import yaml
 
 from ansible.plugins.filter.core import FilterModule as CoreFilters
 
-from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_role as logic
+from ansible_collections.localllm.ollama.plugins.filter._ollama import FilterModule as RoleFilters
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_service as logic
 
 ROLE = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "ollama"))
 MANAGED = "Ansible managed: do not edit"
@@ -35,11 +36,9 @@ def _environment():
         keep_trailing_newline=True,
     )
     env.filters.update(CoreFilters().filters())
-    env.filters.update({
-        "localllm.ollama.ollama_systemd_env": logic.systemd_env_lines,
-        "localllm.ollama.ollama_systemd_path": logic.systemd_path_escape,
-        "localllm.ollama.ollama_systemd_envfile": logic.envfile_lines,
-    })
+    # the role's filters under the names the templates use (the collection's own table, so a renamed or removed
+    # filter fails here)
+    env.filters.update({"localllm.ollama." + name: f for name, f in RoleFilters().filters().items()})
     return env
 
 

@@ -1,0 +1,125 @@
+# Copyright (c) 2026, localllm.ollama contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/preflight.yml (the preflight of site.yml and upgrade.yml) against local-connection inventories.
+
+Only this preflight-only playbook runs here: it changes nothing on the machine that runs the test. Bad layouts
+fail with a message that says how to fix them; good ones pass; a bad input of any role (firewall, ollama,
+gateway) fails in the fleet-wide preflight with a message naming the variable, and changes nothing.
+
+The controller is a container whose PID 1 is not systemd: library/systemd_host_facts.py, listed after
+ansible.builtin.setup in ansible_facts_modules, reports service_mgr=systemd so that the roles' platform checks
+pass and their input checks are reached."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+PLAYBOOK = os.path.join(REPO, "playbooks", "preflight.yml")
+RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+API_KEY = {"id": "ci", "key": "k" * 40}
+
+pytestmark = pytest.mark.skipif(shutil.which("ansible-playbook") is None, reason="ansible-playbook not on PATH")
+
+
+def run_preflight(tmp_path, servers, gateways, extra_vars=None, group_vars=None):
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+             "ansible_facts_modules": ["ansible.builtin.setup", "systemd_host_facts"],
+             # pinned: no GitHub look-up of 'latest'
+             "ollama_version": "0.32.15",
+             "gateway_api_keys": [API_KEY]}
+    local.update(group_vars or {})
+    inventory = {"all": {"vars": local, "children": {
+        "ollama_servers": {"hosts": servers},
+        "ollama_gateways": {"hosts": gateways},
+    }}}
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    cmd = ["ansible-playbook", "-i", str(path), PLAYBOOK]
+    if extra_vars:
+        cmd += ["-e", yaml.safe_dump(extra_vars, default_flow_style=True).strip()]
+    env = dict(os.environ, ANSIBLE_LIBRARY=os.path.join(HERE, "library"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_RETRY_FILES_ENABLED="0")
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False, env=env)
+    out = result.stdout + result.stderr
+    recap = {m.group(1): (int(m.group(3)), int(m.group(5))) for m in RECAP_RE.finditer(result.stdout)}
+    # nothing in the preflight changes a host, whether it passes or fails
+    assert recap and all(counts[0] == 0 for counts in recap.values()), out
+    return result.returncode, out
+
+
+FLEET = ({"srv1": {"ollama_bind_address": "0.0.0.0"}, "srv2": {"ollama_bind_address": "0.0.0.0"}},
+         {"gw1": {"gateway_upstream_group": "ollama_servers"}})
+
+
+def test_fleet_layout_passes_every_role_preflight(tmp_path):
+    rc, out = run_preflight(tmp_path, *FLEET)
+    assert rc == 0, out
+    # each role's preflight ran on the hosts it will touch, to its end
+    for role, hosts in (("firewall", ["srv1", "srv2", "gw1"]), ("gateway", ["gw1"])):
+        done = re.findall(r"TASK \[localllm\.ollama\.%s : Preflight \| Mark the checks as passed.*?\n(.*?)\n\n" % role,
+                          out, re.S)
+        assert done, out
+        for host in hosts:
+            assert "ok: [%s]" % host in done[0], (role, host, done[0])
+    assert "TASK [localllm.ollama.ollama : " in out
+
+
+def test_single_box_passes(tmp_path):
+    rc, out = run_preflight(tmp_path, {"box": {}}, {"box": {}})
+    assert rc == 0, out
+
+
+def test_gateway_without_servers_fails_with_the_fix(tmp_path):
+    rc, out = run_preflight(tmp_path, {"srv1": {"ollama_bind_address": "0.0.0.0"}}, {"gw1": {}})
+    assert rc != 0
+    assert "gw1:" in out and "set gateway_upstream_group: ollama_servers" in out
+
+
+def test_loopback_server_behind_remote_gateway_fails_with_the_fix(tmp_path):
+    rc, out = run_preflight(tmp_path, {"srv1": {}, "srv2": {"ollama_bind_address": "0.0.0.0"}},
+                            {"gw1": {"gateway_upstream_group": "ollama_servers"}})
+    assert rc != 0
+    assert "srv1:" in out and "Ollama binds to 127.0.0.1" in out and "gw1" in out
+    assert "fatal: [srv2]" not in out
+
+
+def test_no_servers_fails(tmp_path):
+    rc, out = run_preflight(tmp_path, {}, {"gw1": {"gateway_upstream_group": "ollama_servers"}})
+    assert rc != 0
+    assert "no host in the group ollama_servers" in out
+
+
+@pytest.mark.parametrize("extra, host, words", [
+    ({"gateway_allow_cidrs": ["10.0.0.0/33"]}, "gw1", ["gateway_allow_cidrs", "10.0.0.0/33"]),
+    ({"gateway_api_keys": [{"id": "short", "key": "abc123"}]}, "gw1", ["gateway_api_key_min_length", "short"]),
+    ({"gateway_tls_mode": "acme", "gateway_server_name": "192.0.2.10"}, "gw1", ["gateway_server_name", "IP address"]),
+    ({"ollama_kv_cache_type": "q3"}, "srv1", ["ollama_kv_cache_type"]),
+    ({"ollama_port": 70000}, "srv1", ["ollama_port"]),
+    ({"firewall_ssh_cidrs": ["10.0.0.1/8"]}, "srv1", ["firewall_ssh_cidrs", "10.0.0.1/8"]),
+])
+def test_a_bad_role_input_fails_the_fleet_preflight(tmp_path, extra, host, words):
+    rc, out = run_preflight(tmp_path, *FLEET, extra_vars=extra)
+    assert rc != 0, out
+    # a failed check: "fatal: [host]" (an assert) or "failed: [host] (item=<variable>)" (one item of a looped assert)
+    found = re.search(r"^(fatal: \[%s\]|failed: \[%s\] \(item=)" % (host, host), out, re.M)
+    assert found, out
+    fatal = out[found.start():]
+    for word in words:
+        assert word in fatal, (word, fatal[:3000])
+
+
+def test_firewall_preflight_only_where_the_firewall_runs(tmp_path):
+    bad = {"firewall_ssh_cidrs": ["10.0.0.1/8"]}
+    rc, out = run_preflight(tmp_path, *FLEET, extra_vars=bad, group_vars={"ollama_site_firewall": False})
+    assert rc == 0, out
+    assert "localllm.ollama.firewall : Preflight" not in out
