@@ -70,9 +70,16 @@ def token_delay():
     return envconfig.standin_float("OLLAMA_STANDIN_TOKEN_DELAY_MS", 20.0) / 1000.0
 
 
+def sched_key(model):
+    """A loaded model is its name and its manifest: a model re-created under the same name while the old one is still
+    loaded gets an entry of its own, and /api/ps lists both until the old one expires (real Ollama 0.32.15, issue 13)."""
+    return model.name.key() + (model.digest,)
+
+
 class Loaded:
     def __init__(self, model):
         self.model = model
+        self.key = sched_key(model)
         self.running = 0
         self.expires = None  # monotonic deadline; None = forever
         self.expires_wall = None
@@ -99,7 +106,7 @@ class Scheduler:
                 del self.loaded[key]
 
     def acquire(self, model):
-        key = model.name.key()
+        key = sched_key(model)
         with self.cond:
             self._expire()
             entry = self.loaded.get(key)
@@ -122,7 +129,7 @@ class Scheduler:
                 idle = sorted((e for k, e in self.loaded.items() if k != key and e.running == 0), key=lambda e: e.last_used)
                 while len(self.loaded) > self.max_loaded and idle:
                     victim = idle.pop(0)
-                    self.loaded.pop(victim.model.name.key(), None)
+                    self.loaded.pop(victim.key, None)
             entry.model = model
             entry.running += 1
         if new and self.load_delay:
@@ -141,16 +148,19 @@ class Scheduler:
                 entry.expires = time.monotonic() + keep_alive_ns / 1e9
                 entry.expires_wall = time.time() + keep_alive_ns / 1e9
             if keep_alive_ns == 0 and entry.running == 0:
-                self.loaded.pop(entry.model.name.key(), None)
+                self.loaded.pop(entry.key, None)
             self.cond.notify_all()
 
-    def unload(self, name):
+    def unload(self, name, digest=None):
+        """Unloads the entries of `name` (only the one of manifest `digest` when given)."""
         with self.cond:
-            entry = self.loaded.get(name.key())
-            if entry is not None and entry.running == 0:
-                del self.loaded[name.key()]
-            elif entry is not None:
-                entry.expires = time.monotonic()
+            for key, entry in list(self.loaded.items()):
+                if key[:-1] != name.key() or (digest is not None and key[-1] != digest):
+                    continue
+                if entry.running == 0:
+                    del self.loaded[key]
+                else:
+                    entry.expires = time.monotonic()
             self.cond.notify_all()
 
     def running(self):

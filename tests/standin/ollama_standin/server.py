@@ -22,11 +22,21 @@ from . import VERSION, envconfig, generate, log, middleware, names, pull, store 
 from .store import GoError
 
 
+# Content types of JSON answers. gin's c.JSON / c.AbortWithStatusJSON send GIN_JSON; the OpenAI middleware's writers
+# (every /v1/* answer a handler produced) and /api/pull errors send PLAIN_JSON (measured on a real 0.32.15, issue 13).
+GIN_JSON = "application/json; charset=utf-8"
+PLAIN_JSON = "application/json"
+# gin's method trees in the order Ollama's GenerateRoutes first registers each method (HEAD "/" comes first): the order
+# of the `Allow` header gin adds when a path has routes but none for the request's method (405, OPTIONS included).
+METHOD_TREES = ("HEAD", "GET", "POST", "DELETE")
+
+
 class ApiError(Exception):
-    def __init__(self, status, message):
+    def __init__(self, status, message, ctype=None):
         Exception.__init__(self, message)
         self.status = status
         self.message = message
+        self.ctype = ctype  # None: the route's default
 
 
 def version_tuple(v):
@@ -389,7 +399,7 @@ class App:
             raise ApiError(400, "invalid model name")
         m = self.store.load(n)
         if m is None:
-            raise ApiError(404, "model '%s' not found" % raw)
+            raise ApiError(404, "model '%s' not found" % n.display_shortest())  # normalised: 'nope:latest' (0.32.15)
         kv = dict(m.kv)
         if not body.get("verbose"):
             kv = {k: ([] if isinstance(v, list) and len(v) > 5 else v) for k, v in kv.items()}
@@ -574,6 +584,8 @@ class App:
 
     def h_blob_head(self, req, params):
         d = params["digest"]
+        if not re.fullmatch(r"sha256[:-][0-9a-fA-F]{64}", d):
+            raise ApiError(400, "invalid digest format")  # manifest.BlobsPath fails before the lookup (0.32.15)
         if not self.store.has_blob(d.replace("-", ":", 1)):
             raise ApiError(404, 'blob "%s" not found' % d)
         req.send_raw(200, b"", None)
@@ -648,7 +660,7 @@ class App:
     def _load_only(self, req, m, raw, ka, chat):
         # §5.7: empty request loads; keep_alive 0 unloads (done_reason "unload").
         if ka == 0:
-            self.sched.unload(m.name)
+            self.sched.unload(m.name, m.digest)
             reason = "unload"
         else:
             entry = self._acquire(m)
@@ -780,28 +792,40 @@ class App:
 
     def h_oai_model(self, req, params):
         raw = params["model"]
-        m = self.model_or_404(raw)
+        n = names.parse_valid(raw)
+        m = self.store.load(n) if n is not None else None
+        if m is None:
+            # RetrieveMiddleware -> ShowHandler: the normalised name, as on /api/show (0.32.15)
+            raise ApiError(404, "model '%s' not found" % (n.display_shortest() if n is not None else raw))
         req.send_json(200, {"id": raw, "object": "model", "created": int(m.mtime), "owned_by": m.name.namespace})
 
-    def _oai_model(self, body):
+    def _oai_model(self, body, missing="model '%s' not found"):
         raw = body.get("model") or ""
         n = names.parse_valid(raw)
         m = self.store.load(n) if n else None
         if m is None:
-            raise ApiError(404, "model '%s' not found" % raw)
+            raise ApiError(404, missing % raw)
         return raw, m
 
+    def oai_body(self, req):
+        """The OpenAI middleware binds the body itself: its refusals are gin's c.AbortWithStatusJSON (charset kept)."""
+        try:
+            return self.body_json(req)
+        except ApiError as e:
+            e.ctype = GIN_JSON
+            raise
+
     def h_oai_chat(self, req, _ignored):
-        body = self.body_json(req)
+        body = self.oai_body(req)
         msgs = body.get("messages")
         if not isinstance(msgs, list) or not msgs:
-            raise ApiError(400, "[] is too short - 'messages'")
+            raise ApiError(400, "[] is too short - 'messages'", GIN_JSON)
         raw, m = self._oai_model(body)
         prompt = "\n".join("%s: %s" % (x.get("role", ""), x.get("content", "")) for x in msgs if isinstance(x, dict))
         self._oai_run(req, body, raw, m, prompt, chat=True)
 
     def h_oai_completions(self, req, _ignored):
-        body = self.body_json(req)
+        body = self.oai_body(req)
         raw, m = self._oai_model(body)
         prompt = body.get("prompt") or ""
         if isinstance(prompt, list):
@@ -871,18 +895,19 @@ class App:
             self.sched.release(entry, None)
 
     def h_oai_embeddings(self, req, _ignored):
-        body = self.body_json(req)
+        body = self.oai_body(req)
         fmt = body.get("encoding_format") or "float"
         if fmt not in ("float", "base64"):
-            raise ApiError(400, "Invalid value for 'encoding_format' = %s. Supported values: ['float', 'base64']." % fmt)
+            raise ApiError(400, "Invalid value for 'encoding_format' = %s. Supported values: ['float', 'base64']." % fmt, GIN_JSON)
         inp = body.get("input")
         if isinstance(inp, str):
             inputs = [inp]
         elif isinstance(inp, list) and inp and all(isinstance(x, str) for x in inp):
             inputs = inp
         else:
-            raise ApiError(400, "invalid input")
-        raw, m = self._oai_model(body)
+            raise ApiError(400, "invalid input", GIN_JSON)
+        # the embed handler's handleScheduleError text, wrapped by the middleware (0.32.15)
+        raw, m = self._oai_model(body, 'model "%s" not found, try pulling it first')
         entry = self._acquire(m)
         try:
             vecs = self._embed_vectors(m, inputs, body.get("dimensions"))
@@ -900,6 +925,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ollama-standin"
     app = None  # set by serve()
+    route_path = ""
 
     def log_message(self, format, *args):  # noqa: A002 - silence BaseHTTPRequestHandler's own log
         pass
@@ -927,8 +953,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
         self.wfile.flush()
 
-    def send_json(self, status, obj):
-        self.send_raw(status, json.dumps(obj, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+    def send_json(self, status, obj, ctype=None):
+        if ctype is None:
+            ctype = PLAIN_JSON if self.route_path.startswith("/v1/") else GIN_JSON
+        self.send_raw(status, json.dumps(obj, ensure_ascii=False).encode(), ctype)
 
     def start_stream(self, ctype):
         self._headers(200, ctype, chunked=True)
@@ -956,10 +984,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.started = False
         self.cors_headers = []
         path = urllib.parse.urlsplit(self.path).path
+        self.route_path = path
         try:
             self.body = self._read_body()
+            methods, params = app.route(path)
+            allow = []
+            if methods is not None and self.command not in methods and app.vt >= (0, 6, 9):
+                # gin (HandleMethodNotAllowed) sets Allow before the middleware runs, so the CORS and Host-check
+                # answers (204 preflight, 403) carry it too: `Allow: HEAD, GET` on /api/tags (0.32.15).
+                allow = [("Allow", ", ".join(m for m in METHOD_TREES if m in methods))]
             # Middleware order (§3): CORS first, then the Host allow-list, engine-wide (404/405 included).
-            abort, self.cors_headers = app.cors.apply(self.command, self.headers.get("Origin", ""), self.headers.get("Host", ""))
+            abort, cors_headers = app.cors.apply(self.command, self.headers.get("Origin", ""), self.headers.get("Host", ""))
+            self.cors_headers = allow + cors_headers
             if abort is not None:
                 self.send_raw(abort, b"", None)
                 return
@@ -967,7 +1003,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if hc is not None:
                 self.send_raw(hc, b"", None)
                 return
-            methods, params = app.route(path)
             if methods is None:
                 self.send_raw(404, b"404 page not found", "text/plain")  # §5.1
                 return
@@ -989,9 +1024,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise
                 if path.startswith("/v1/"):
                     typ = {400: "invalid_request_error", 404: "not_found_error"}.get(e.status, "api_error")
-                    self.send_json(e.status, {"error": {"message": e.message, "type": typ, "param": None, "code": None}})
+                    self.send_json(e.status, {"error": {"message": e.message, "type": typ, "param": None, "code": None}}, e.ctype)
                 else:
-                    self.send_json(e.status, {"error": e.message})
+                    # /api/pull errors (400 before streaming, 500 with stream:false) are plain application/json (0.32.15)
+                    self.send_json(e.status, {"error": e.message}, e.ctype or (PLAIN_JSON if path == "/api/pull" else None))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as e:  # gin Recovery -> 500
