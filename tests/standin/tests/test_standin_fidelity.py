@@ -150,8 +150,8 @@ def test_ps_fields_on_cpu(make_server, registry):
     [ps] = _ps(s)
     assert set(ps) == PS_FIELDS
     assert ps["size_vram"] == 0  # CPU: nothing offloaded
-    assert (ps["name"], ps["model"], ps["size"], ps["digest"], ps["details"]) == (tag["name"], tag["model"], tag["size"], tag["digest"],
-                                                                                    tag["details"])
+    keys = ("name", "model", "size", "digest", "details")
+    assert [ps[key] for key in keys] == [tag[key] for key in keys]
     expires = datetime.datetime.fromisoformat(ps["expires_at"])
     assert expires.utcoffset() is not None  # local time with an offset
     left = (expires - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
