@@ -6,12 +6,19 @@ Serves fixture models with stable digests (all bytes generated deterministically
   library/bigmodel:latest     llama, 7B, Q4_K_M, size from --big-size-mb
   acme/tinycoder:1b           qwen2, 494M, Q8_0 (a non-library namespace)
 POST /standin/bump/<ns>/<model>/<tag> publishes a new digest for an existing tag (the model layer changes).
+
+Like a CNCF distribution registry (2.8) with its `redirect` storage middleware, and like registry.ollama.ai with its
+CDN, a blob GET/HEAD is answered with 307 to the blob's URL on ANOTHER host name, which serves the bytes (with byte
+ranges). Real Ollama needs that redirect: it fails with `http: no Location header in response` on a 200
+(ollama-server.md "Checked against a real Ollama 0.32.15"). A manifest request whose Accept header does not name the
+Docker v2 manifest type gets distribution's 400 MANIFEST_INVALID. See README.md "Blob host".
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import http.server
+import ipaddress
 import json
 import os
 import re
@@ -20,6 +27,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,6 +36,9 @@ from ollama_standin.store import (MT_CONFIG, MT_LICENSE, MT_MANIFEST, MT_MODEL, 
                                   descriptor, manifest_bytes)
 
 BLOCK = 1 << 20
+# Where distribution's storage driver keeps a blob; its redirect middleware sends clients to <baseurl> + this path.
+BLOB_PATH = "/docker/registry/v2/blobs/sha256/%s/%s/data"
+BLOB_PATH_RE = re.compile(r"/docker/registry/v2/blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})/data")
 
 FIXTURES = {
     ("library", "tinyllama", "latest"): {
@@ -144,6 +155,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "standin-registry"
     registry = None
     throttle = 0
+    blob_url = ""  # "" = derive another host name from the request (blob_base); "direct" = serve blobs with 200
 
     def log_message(self, format, *args):  # noqa: A002
         sys.stderr.write("%s registry %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), format % args))
@@ -159,12 +171,59 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _error(self, status, code, message):
-        self._send(status, json.dumps({"errors": [{"code": code, "message": message, "detail": {}}]}).encode())
+        # distribution writes its errors with json.Encoder: one line ending in a newline
+        self._send(status, json.dumps({"errors": [{"code": code, "message": message, "detail": {}}]}).encode() + b"\n")
+
+    def _accepts_manifest(self):
+        """distribution 2.8 serves a schema2 manifest only to a client that lists its media type in Accept."""
+        for value in self.headers.get_all("Accept") or []:
+            for item in value.split(","):
+                if item.split(";", 1)[0].strip().lower() == MT_MANIFEST:
+                    return True
+        return False
+
+    def blob_base(self):
+        """scheme://host:port of the blob host for this request: --blob-url, or another name for this server.
+
+        The other name is derived from the Host header the client sent, so it reaches this server from wherever the
+        client is, without DNS: localhost <-> 127.0.0.1; another IPv4 address a.b.c.d -> [::ffff:a.b.c.d] (the same
+        address, a different host name for Go's comparison; Go dials IPv4-mapped addresses over IPv4); an IPv6
+        address -> its other spelling (compressed <-> exploded); a DNS name -> the address the request arrived on.
+        """
+        if self.blob_url:
+            return self.blob_url.rstrip("/")
+        local_ip, local_port = self.connection.getsockname()[:2]
+        try:
+            u = urllib.parse.urlsplit("//" + (self.headers.get("Host") or ""))
+            host, port = u.hostname or "", u.port
+        except ValueError:
+            host, port = "", None
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if host == "localhost":
+            other = "127.0.0.1"
+        elif ip is not None and ip.is_loopback:
+            other = "localhost"
+        elif ip is not None and ip.version == 4:
+            other = "[::ffff:%s]" % ip
+        elif ip is not None and ip.ipv4_mapped is not None:
+            other = str(ip.ipv4_mapped)
+        elif ip is not None:
+            other = "[%s]" % (ip.exploded if host != ip.exploded else ip.compressed)
+        else:
+            lip = ipaddress.ip_address(local_ip.split("%", 1)[0])
+            if lip.version == 6 and lip.ipv4_mapped is not None:
+                lip = lip.ipv4_mapped  # a dual-stack socket
+            other, port = (str(lip) if lip.version == 4 else "[%s]" % lip), None
+        return "http://%s:%d" % (other, port or local_port)
 
     def do_GET(self):
         reg = self.registry
         with reg.lock:
-            reg.requests.append({"method": self.command, "path": self.path, "host": self.headers.get("Host", "")})
+            reg.requests.append({"method": self.command, "path": self.path, "host": self.headers.get("Host", ""),
+                                 "accept": self.headers.get("Accept", ""), "range": self.headers.get("Range", "")})
         n = int(self.headers.get("Content-Length") or 0)
         if n:
             self.rfile.read(n)
@@ -188,18 +247,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = reg.manifests.get(m.groups())
             if data is None:
                 return self._error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+            if not self._accepts_manifest():
+                # distribution tries to rewrite the manifest as schema1 for an old client; Ollama's config has no
+                # history, so that fails: 400 MANIFEST_INVALID (seen on Debian's docker-registry, issue 14)
+                return self._error(400, "MANIFEST_INVALID", "manifest invalid")
             return self._send(200, data, MT_MANIFEST, [("Docker-Content-Digest", "sha256:" + hashlib.sha256(data).hexdigest())])
         m = re.fullmatch(r"/v2/([^/]+)/([^/]+)/blobs/(sha256:[0-9a-f]{64})", path)
         if m and self.command in ("GET", "HEAD"):
-            return self._blob(m.group(3))
+            digest = m.group(3)
+            if digest not in reg.blobs:
+                return self._error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+            if self.blob_url == "direct":
+                return self._blob(digest, [("Docker-Content-Digest", digest)])
+            hexd = digest.split(":", 1)[1]
+            location = self.blob_base() + BLOB_PATH % (hexd[:2], hexd)
+            # Go's http.Redirect, as distribution's blob server calls it: 307, Location, a short HTML body on GET
+            body = ('<a href="%s">Temporary Redirect</a>.\n\n' % location).encode() if self.command == "GET" else b""
+            return self._send(307, body, "text/html; charset=utf-8", [("Location", location), ("Docker-Content-Digest", digest)])
+        m = BLOB_PATH_RE.fullmatch(path)
+        if m and self.command in ("GET", "HEAD") and m.group(2).startswith(m.group(1)):
+            # the blob host: a plain file server for the storage directory (byte ranges, no registry headers)
+            return self._blob("sha256:" + m.group(2))
+        if path.startswith("/docker/"):
+            return self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
         return self._error(404, "NAME_UNKNOWN", "repository name not known to registry")
 
     do_HEAD = do_POST = do_GET
 
-    def _blob(self, digest):
+    def _blob(self, digest, headers=()):
         blob = self.registry.blobs.get(digest)
         if blob is None:
-            return self._error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+            return self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
         if isinstance(blob, bytes):
             size = len(blob)
         else:
@@ -213,7 +291,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(end - start))
-        self.send_header("Docker-Content-Digest", digest)
+        self.send_header("Accept-Ranges", "bytes")
+        for k, v in headers:
+            self.send_header(k, v)
         if status == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size))
         self.end_headers()
@@ -249,6 +329,10 @@ def main(argv=None):
                    help="size of library/bigmodel's model layer in MiB (default 32)")
     p.add_argument("--throttle-bps", type=int, default=int(os.environ.get("OLLAMA_STANDIN_REGISTRY_THROTTLE_BPS", "0")),
                    help="limit blob downloads to this many bytes/s per request (0 = unlimited)")
+    p.add_argument("--blob-url", default=os.environ.get("OLLAMA_STANDIN_REGISTRY_BLOB_URL", ""), metavar="URL|direct",
+                   help="answer blob requests with 307 to URL/docker/registry/v2/blobs/... (a host name the clients resolve "
+                        "to this server); default: another name for the host the client used (localhost <-> 127.0.0.1, "
+                        "a.b.c.d -> [::ffff:a.b.c.d]); 'direct' serves blobs with 200 (real Ollama cannot pull then)")
     p.add_argument("--bump", action="append", default=[], metavar="NS/MODEL:TAG",
                    help="start with this tag already bumped once (repeatable)")
     a = p.parse_args(argv)
@@ -260,10 +344,16 @@ def main(argv=None):
         reg.bump(m.groups())
     Handler.registry = reg
     Handler.throttle = a.throttle_bps
+    if a.blob_url and a.blob_url != "direct":
+        u = urllib.parse.urlsplit(a.blob_url)
+        if u.scheme not in ("http", "https") or not u.hostname or u.path.strip("/") or u.query:
+            p.error("--blob-url must be http(s)://host[:port] without a path, or 'direct': %r" % a.blob_url)
+    Handler.blob_url = a.blob_url
     srv = Server((a.host, a.port), Handler)
     for item in reg.listing():
         sys.stderr.write("fixture %s %s %d bytes\n" % (item["name"], item["manifest_digest"], item["size"]))
-    sys.stderr.write("standin registry listening on %s:%d\n" % srv.server_address[:2])
+    sys.stderr.write("standin registry listening on %s:%d, blobs: %s\n"
+                     % (srv.server_address[:2] + (a.blob_url or "307 to another name for the requested host",)))
     sys.stderr.flush()
     try:
         srv.serve_forever(poll_interval=0.2)

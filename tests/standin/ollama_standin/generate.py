@@ -106,30 +106,41 @@ class Scheduler:
                 del self.loaded[key]
 
     def acquire(self, model):
+        """A slot for `model`: its loaded runner with a free slot, or a new runner. Like Ollama's scheduler, with
+        OLLAMA_MAX_LOADED_MODELS runners loaded a new one waits until one of them is idle and unloads it (least
+        recently used first), so never more than that many models are loaded at once."""
         key = sched_key(model)
+        waited = False
         with self.cond:
-            self._expire()
-            entry = self.loaded.get(key)
-            if entry is None or entry.running >= self.num_parallel:
-                if self.waiting >= self.max_queue:
-                    raise QueueFull(QUEUE_FULL)
-                self.waiting += 1
-                try:
-                    while True:
-                        entry = self.loaded.get(key)
-                        if entry is None or entry.running < self.num_parallel:
+            try:
+                self._expire()
+                while True:
+                    entry = self.loaded.get(key)
+                    if entry is not None and entry.running < self.num_parallel:
+                        new = False
+                        break
+                    if entry is None:
+                        if len(self.loaded) < self.max_loaded:
+                            new = True
                             break
-                        self.cond.wait()
-                finally:
+                        idle = sorted((e for e in self.loaded.values() if e.running == 0), key=lambda e: e.last_used)
+                        if idle:
+                            self.loaded.pop(idle[0].key, None)
+                            continue
+                    # the model's slots are all busy, or every loaded model is busy: queue
+                    if not waited:
+                        if self.waiting >= self.max_queue:
+                            raise QueueFull(QUEUE_FULL)
+                        self.waiting += 1
+                        waited = True
+                    self.cond.wait()
+                    self._expire()
+            finally:
+                if waited:
                     self.waiting -= 1
-            new = entry is None
             if new:
                 entry = Loaded(model)
                 self.loaded[key] = entry
-                idle = sorted((e for k, e in self.loaded.items() if k != key and e.running == 0), key=lambda e: e.last_used)
-                while len(self.loaded) > self.max_loaded and idle:
-                    victim = idle.pop(0)
-                    self.loaded.pop(victim.key, None)
             entry.model = model
             entry.running += 1
         if new and self.load_delay:

@@ -7,6 +7,7 @@ import http.client
 import ipaddress
 import json
 import os
+import random
 import socket
 import threading
 import time
@@ -53,10 +54,14 @@ def _split_host_port(addr):
 
 
 def _ip(text):
+    """net.ParseIP, compared the way Go compares: an IPv4-mapped IPv6 address is that IPv4 address (To4)."""
     try:
-        return ipaddress.ip_address(text)
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
 
 
 def use_proxy(addr, no_proxy):
@@ -137,10 +142,15 @@ def proxy_for(url, environ=None):
 
 
 class Response:
-    def __init__(self, conn, resp):
+    def __init__(self, conn, resp, url, method):
         self.conn = conn
         self.resp = resp
         self.status = resp.status
+        self.url = url  # the URL of the request this answers (Go's resp.Request.URL)
+        self.method = method
+
+    def getheader(self, name, default=None):
+        return self.resp.getheader(name, default)
 
     def read(self, n=None):
         return self.resp.read() if n is None else self.resp.read(n)
@@ -149,8 +159,28 @@ class Response:
         self.conn.close()
 
 
-def http_get(url, headers=None, timeout=30, _redirects=0):
-    """GET through the proxy Go would choose; follows redirects like net/http."""
+def go_hostname(url):
+    """url.URL.Hostname(): the host without port and brackets, as written (Go does not lower-case it)."""
+    netloc = urllib.parse.urlsplit(url).netloc.rpartition("@")[2]
+    if netloc.startswith("["):
+        return netloc[1:].partition("]")[0]
+    return netloc.partition(":")[0]
+
+
+def _request_url_and_host(u):
+    """What a direct connection dials, and the Host header Go sends (req.URL.Host)."""
+    host = u.hostname or ""
+    ip = _ip(host)
+    # Go dials an IPv4-mapped IPv6 literal ([::ffff:a.b.c.d]) over IPv4 (favoriteAddrFamily); Python would need IPv6.
+    dial = str(ip) if ip is not None and ip.version == 4 and ":" in host else host
+    return dial, u.netloc.rpartition("@")[2]
+
+
+def http_get(url, headers=None, timeout=30, method="GET", check_redirect=None, _via=0):
+    """One request through the proxy Go would choose; follows redirects like net/http's Client.
+
+    check_redirect(next_url, via) is Go's Client.CheckRedirect: it returns None to follow, "stop" for
+    http.ErrUseLastResponse (the redirect response itself is returned), or raises PullError."""
     u = urllib.parse.urlsplit(url)
     proxy = proxy_for(url)
     hdrs = {"User-Agent": "ollama/%s (amd64 linux) Go/go1.24.0" % _version()}
@@ -168,23 +198,33 @@ def http_get(url, headers=None, timeout=30, _redirects=0):
             if u.scheme == "https":
                 conn = http.client.HTTPSConnection(proxy.hostname, pport, timeout=timeout)
                 conn.set_tunnel(u.hostname, port, headers=auth)
-                conn.request("GET", path, headers=hdrs)
+                conn.request(method, path, headers=hdrs)
             else:
                 conn = http.client.HTTPConnection(proxy.hostname, pport, timeout=timeout)
                 hdrs.update(auth)
-                conn.request("GET", url, headers=hdrs)
+                conn.request(method, url, headers=hdrs)
         else:
             cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
-            conn = cls(u.hostname, port, timeout=timeout)
-            conn.request("GET", path, headers=hdrs)
+            dial, host_header = _request_url_and_host(u)
+            conn = cls(dial, port, timeout=timeout)
+            if dial != u.hostname:
+                hdrs["Host"] = host_header
+            conn.request(method, path, headers=hdrs)
         resp = conn.getresponse()
     except (OSError, http.client.HTTPException) as e:
-        raise PullError('Get "%s": %s' % (url, _go_net_error(e, u.hostname, port, proxy)))
-    if resp.status in (301, 302, 303, 307, 308) and _redirects < 10:
-        loc = resp.getheader("Location", "")
+        raise PullError('%s "%s": %s' % (method.capitalize(), url, _go_net_error(e, u.hostname, port, proxy)))
+    loc = resp.getheader("Location", "")
+    if resp.status in (301, 302, 303, 307, 308) and loc:
+        nxt = urllib.parse.urljoin(url, loc)
+        if check_redirect is not None:
+            if check_redirect(nxt, _via + 1) == "stop":
+                return Response(conn, resp, url, method)
+        elif _via + 1 >= 10:
+            conn.close()
+            raise PullError('%s "%s": stopped after 10 redirects' % (method.capitalize(), nxt))
         conn.close()
-        return http_get(urllib.parse.urljoin(url, loc), headers, timeout, _redirects + 1)
-    return Response(conn, resp)
+        return http_get(nxt, headers, timeout, method=method, check_redirect=check_redirect, _via=_via + 1)
+    return Response(conn, resp, url, method)
 
 
 def _go_net_error(e, host, port, proxy):
@@ -234,7 +274,7 @@ def pull_model(store, name, insecure, emit, cancelled=lambda: False):
     if resp.status == 404:
         raise PullError("pull model manifest: file does not exist")
     if resp.status != 200:
-        raise PullError("pull model manifest: %d: %s" % (resp.status, body.decode("utf-8", "replace").strip()))
+        raise PullError("pull model manifest: %d: %s" % (resp.status, body.decode("utf-8", "replace")))  # Go keeps the body as sent
     try:
         manifest = json.loads(body)
         layers = list(manifest.get("layers") or []) + [manifest["config"]]
@@ -270,19 +310,88 @@ def _progress(layer, completed):
     return msg
 
 
-def _download(store, base, layer, emit, cancelled):
-    digest, size = layer["digest"], int(layer["size"])
-    if store.has_blob(digest, size):
-        emit(_progress(layer, size))  # §5.3: a blob already on disk gives one line with completed == total
-        return
-    try:
-        resp = http_get("%s/blobs/%s" % (base, digest), timeout=60)
-    except PullError as e:
-        raise PullError(str(e))
-    if resp.status != 200:
-        body = resp.read()
+# server/download.go: parts of total/16 bytes, at least 100 MB and at most 1000 MB (format.MegaByte = 1000*1000)
+NUM_DOWNLOAD_PARTS = 16
+MIN_PART_SIZE = 100 * 1000 * 1000
+MAX_PART_SIZE = 1000 * 1000 * 1000
+DIRECT_URL_TIMEOUT = 30.0
+
+
+def _registry_request(method, url, headers=None, check_redirect=None, timeout=60):
+    """makeRequestWithRetry: 404 is os.ErrNotExist, any other status >= 400 an error with the body as sent."""
+    resp = http_get(url, headers, timeout=timeout, method=method, check_redirect=check_redirect)
+    if resp.status == 404:
         resp.close()
-        raise PullError("%d: %s" % (resp.status, body.decode("utf-8", "replace").strip()))
+        raise PullError("file does not exist")
+    if resp.status >= 400:
+        body = resp.read() if method != "HEAD" else b""
+        resp.close()
+        raise PullError("%d: %s" % (resp.status, body.decode("utf-8", "replace")))
+    return resp
+
+
+def direct_url(request_url, cancelled=lambda: False, deadline_s=DIRECT_URL_TIMEOUT):
+    """blobDownload.run's directURL (server/download.go, v0.32.15).
+
+    GET the registry's blob URL, following redirects only while they stay on the same host NAME (Hostname(), the
+    port does not count) and stopping at the first one to another name (http.ErrUseLastResponse). That answer must
+    be 307 or 200, and its Location is where the bytes come from: a 200 (a registry that serves blobs itself) fails
+    with Go's "http: no Location header in response". Request errors are retried with backoff for 30 s."""
+    origin = go_hostname(request_url)
+
+    def check_redirect(nxt, via):
+        if via > 10:
+            raise PullError('Get "%s": maximum redirects exceeded (10) for directURL' % nxt)
+        return None if go_hostname(nxt) == origin else "stop"
+
+    deadline = time.monotonic() + deadline_s
+    n = 0
+    while True:
+        if cancelled():
+            raise PullError("context canceled")
+        try:
+            resp = _registry_request("GET", request_url, check_redirect=check_redirect, timeout=max(1.0, deadline - time.monotonic()))
+        except PullError:
+            # slog "failed to get direct URL; backing off and retrying": n^2 * 10 ms, at most 10 s, jittered 0.5-1.5x
+            n += 1
+            delay = min(n * n * 0.01, 10.0) * (random.random() + 0.5)
+            if time.monotonic() + delay >= deadline:
+                time.sleep(max(0.0, deadline - time.monotonic()))
+                raise PullError("context deadline exceeded")
+            time.sleep(delay)
+            continue
+        resp.close()
+        if resp.status not in (307, 200):
+            raise PullError("unexpected status code %d" % resp.status)
+        loc = resp.getheader("Location", "")
+        if not loc:
+            raise PullError("http: no Location header in response")  # net/http ErrNoLocation from resp.Location()
+        return urllib.parse.urljoin(resp.url, loc)
+
+
+def _parts(total):
+    size = min(max(total // NUM_DOWNLOAD_PARTS, MIN_PART_SIZE), MAX_PART_SIZE)
+    return [(off, min(size, total - off)) for off in range(0, total, size)]
+
+
+def _download(store, base, layer, emit, cancelled):
+    """downloadBlob (server/download.go): HEAD for the size, the direct URL, then byte ranges from it.
+
+    Simplified: the parts are fetched one after the other and a failed part is not retried."""
+    digest = layer["digest"]
+    if store.has_blob(digest, int(layer["size"])):
+        emit(_progress(layer, int(layer["size"])))  # §5.3: a blob already on disk gives one line with completed == total
+        return
+    request_url = "%s/blobs/%s" % (base, digest)
+    # Prepare: HEAD with the default redirect policy (any host); Total is the final answer's Content-Length
+    resp = _registry_request("HEAD", request_url)
+    resp.close()
+    try:
+        total = int(resp.getheader("Content-Length") or "")
+    except ValueError:
+        total = 0  # Go ignores strconv.ParseInt's error
+    target = direct_url(request_url, cancelled)
+    layer = dict(layer, size=total)
     path = store.blob_path(digest)
     tmp = "%s-partial-%d-%d" % (path, os.getpid(), threading.get_ident())  # concurrent pulls never share a partial file
     done = 0
@@ -290,23 +399,35 @@ def _download(store, base, layer, emit, cancelled):
     emit(_progress(layer, 0))
     try:
         with open(tmp, "wb") as f:
-            while True:
-                if cancelled():
-                    raise PullError("context canceled")
-                chunk = resp.read(256 * 1024)
-                if not chunk:
-                    break
-                f.write(chunk)
-                done += len(chunk)
-                now = time.monotonic()
-                if now - last >= PROGRESS_INTERVAL:
-                    last = now
-                    emit(_progress(layer, done))
+            for offset, size in _parts(total):
+                # downloadChunk: http.DefaultClient (proxy from the environment, any redirect), status not checked
+                try:
+                    part = http_get(target, {"Range": "bytes=%d-%d" % (offset, offset + size - 1)}, timeout=60)
+                except PullError as e:
+                    raise PullError(str(e))
+                try:
+                    if part.status >= 400:
+                        raise PullError("%d: %s" % (part.status, part.read().decode("utf-8", "replace").strip()))
+                    f.seek(offset)
+                    got = 0
+                    while got < size:
+                        if cancelled():
+                            raise PullError("context canceled")
+                        chunk = part.read(min(256 * 1024, size - got))
+                        if not chunk:
+                            break
+                        f.write(chunk)
+                        got += len(chunk)
+                        done += len(chunk)
+                        now = time.monotonic()
+                        if now - last >= PROGRESS_INTERVAL:
+                            last = now
+                            emit(_progress(layer, done))
+                finally:
+                    part.close()
     except (OSError, http.client.HTTPException) as e:
         raise PullError("%s: %s" % (digest, e))
-    finally:
-        resp.close()
-    if done != size:
+    if done != total:
         raise PullError("digest mismatch, file must be downloaded again")
     os.replace(tmp, path)
     emit(_progress(layer, done))

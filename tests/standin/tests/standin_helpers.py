@@ -166,11 +166,11 @@ def make_server(ollama_bin, tmp_path):
         s.stop()
 
 
-@pytest.fixture(scope="session")
-def registry():
+def start_registry(*args):
+    """tests/standin/registry.py on a free loopback port (extra command-line ARGS), once it answers /v2/."""
     port = free_port()
-    p = Proc([sys.executable, os.path.join(STANDIN, "registry.py"), "--host", "127.0.0.1", "--port", str(port), "--big-size-mb", "6"],
-             dict(os.environ))
+    p = Proc([sys.executable, os.path.join(STANDIN, "registry.py"), "--host", "127.0.0.1", "--port", str(port)]
+             + list(args), dict(os.environ))
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -183,6 +183,13 @@ def registry():
             raise RuntimeError("registry did not start: %s" % (p.logs(),))
         time.sleep(0.05)
     p.port = port
+    return p
+
+
+@pytest.fixture(scope="session")
+def registry():
+    p = start_registry("--big-size-mb", "6")
+    port = p.port
     p.prefix = "127.0.0.1:%d" % port
     yield p
     p.stop()

@@ -285,14 +285,19 @@ class _Proxy(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         _Proxy.seen.append(self.path)
-        status, headers, body = http_req(self.target, "GET", "/" + self.path.split("/", 3)[3], headers={"Host": "registry"})
+        fwd = {k: self.headers[k] for k in ("Accept", "Range") if self.headers.get(k)}
+        fwd["Host"] = "registry"
+        status, headers, body = http_req(self.target, self.command, "/" + self.path.split("/", 3)[3], headers=fwd)
         self.send_response(status)
         for k, v in headers:
             if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_HEAD = do_GET
 
 
 def test_pull_goes_through_http_proxy(make_server, registry):

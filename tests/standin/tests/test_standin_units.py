@@ -151,3 +151,31 @@ def test_build_is_reproducible(tmp_path):
                    stdout=subprocess.PIPE)
     with open(os.path.join(out, "v" + VERSION, "sha256sum.txt")) as f:
         assert f.read() == first
+
+
+def test_scheduler_never_loads_more_than_max_loaded_models(monkeypatch):
+    # OLLAMA_MAX_LOADED_MODELS=1: a second model waits until the first is idle, then replaces it (real Ollama's
+    # scheduler); before, the stand-in loaded both and the routing benchmark could not see cold loads.
+    import threading
+    import types
+
+    from ollama_standin import generate
+
+    monkeypatch.setenv("OLLAMA_MAX_LOADED_MODELS", "1")
+    monkeypatch.setenv("OLLAMA_NUM_PARALLEL", "1")
+    scheduler = generate.Scheduler()
+
+    def model(name):
+        return types.SimpleNamespace(name=types.SimpleNamespace(key=lambda: (name,)), digest="sha256:" + name)
+
+    first = scheduler.acquire(model("a"))
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(scheduler.acquire(model("b"))))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and not got, "b must wait while a is running"
+    assert [e.key for e in scheduler.running()] == [("a", "sha256:a")]
+    scheduler.release(first, None)
+    waiter.join(2)
+    assert got and [e.key for e in scheduler.running()] == [("b", "sha256:b")]
+    scheduler.release(got[0], None)
