@@ -38,10 +38,10 @@ help:
 	@echo "make integration           module integration targets against a running stand-in (tests/integration/)"
 	@echo "make molecule SCENARIO=x   molecule test -s x (MOLECULE_COMMAND=converge|verify|destroy|... for one step)"
 	@echo "make molecule-all          every molecule scenario, one after the other"
-	@echo "make fleet                 fleet acceptance: site.yml twice, rolling upgrade under load, SIGKILL recovery"
+	@echo "make fleet                 fleet acceptance: site.yml twice, model routing, rolling upgrade under load, SIGKILL recovery"
 	@echo "make demo                  lab of 2 Ollama servers + 1 gateway via site.yml; prints URL, key, examples"
 	@echo "make demo-down             remove the demo lab"
-	@echo "make bench                 fleet benchmarks (re-run cost, converge time 1/3/6 servers, throughput 1/2/3)"
+	@echo "make bench                 fleet benchmarks (re-run cost, converge time 1/3/6 servers, throughput 1/2/3, routing policies)"
 	@echo "make collection-build      build the release tarball into build/dist/, install it offline, check it ships no dev files"
 
 test:
@@ -104,7 +104,9 @@ sanity: env ansible-test-shim
 	$(ENV) scripts/ansible-test.sh sanity --venv --python $(SANITY_PYTHON)
 
 # pytest exits 5 when it collects no tests; that is not a failure of this stage
+# the gateway's Lua routing tests run under LuaJIT (Debian packages luajit, lua-cjson)
 unit: env
+	@scripts/ensure-lua.sh
 	@dirs=(); for d in $(UNIT_DIRS); do [[ -d $$d ]] && dirs+=("$$d"); done; \
 	if [[ $${#dirs[@]} -eq 0 ]]; then echo "unit: no test directories"; exit 0; fi; \
 	rc=0; $(ENV) PYTHONPATH=$(BUILD)/collections pytest -p no:cacheprovider "$${dirs[@]}" || rc=$$?; \
@@ -143,7 +145,7 @@ demo-down: env
 
 # Fleet benchmarks (bench/fleet_bench.py): re-run cost, converge time for 1/3/6 servers, throughput for 1/2/3
 bench: env docker images standin
-	$(ENV) python bench/fleet_bench.py
+	$(ENV) python bench/fleet_bench.py && $(ENV) python bench/routing_bench.py
 
 collection-build: env
 	$(ENV) scripts/check-collection-build.sh

@@ -7,8 +7,11 @@ command -v luajit >/dev/null 2>&1 || missing="$missing luajit"
 dpkg-query -W -f='${Status}' lua-cjson 2>/dev/null | grep -q "install ok installed" || missing="$missing lua-cjson"
 [ -z "$missing" ] && exit 0
 echo "ensure-lua: installing$missing" >&2
+# $missing is a space-separated list of package names: one argument each
 if [ "$(id -u)" -ne 0 ]; then
-    exec sudo -n sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing"
+    exec sudo -n sh -c "apt-get update -qq && # shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing"
 fi
 apt-get update -qq
+# shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing

@@ -4,6 +4,7 @@
 """A lab of systemd containers for playbooks/site.yml: N Ollama servers, gateways, and (offline) a model registry.
 
   python scripts/lab.py up NAME --servers 2 [--gateways 1] [--version 0.32.15] [--source standin|release]
+                             [--layout heterogeneous|PATH] [--gateway-image IMAGE]
   python scripts/lab.py down NAME
   python scripts/lab.py ip NAME HOST
 
@@ -15,6 +16,11 @@ bench/fleet_bench.py. Every container and the network carry the label localllm.l
 Sources: `release` installs Ollama from ollama's GitHub releases and pulls models from ollama.com; `standin`
 installs the offline stand-in (build/standin, `make standin`) from the controller through the role's air-gapped
 path (ollama_archive_src) and serves models from a stand-in registry container.
+
+Layouts (`--layout NAME` = tests/lab/layouts/NAME.yml, or a path) give hosts their own variables, written into the
+inventory as host variables (they win over tests/lab/group_vars, and leave build/lab/NAME/host_vars to the tests):
+a mapping from a host's suffix (`server1`, `gw1`) or `servers` / `gateways` (every one of them) to variables.
+Without a layout every server gets the same variables (`make demo`).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = "localllm-test/debian12-systemd:latest"
+LAYOUTS = os.path.join(REPO, "tests", "lab", "layouts")
 PLATFORM_DEFAULTS = os.path.join(REPO, "molecule", "resources", "vars", "systemd-platform.yml")
 
 
@@ -115,6 +122,28 @@ def start_registry(container):
         time.sleep(0.5)
 
 
+def load_layout(layout):
+    """The layout file (a name under tests/lab/layouts or a path) as {key: {variable: value}}; {} for none."""
+    if not layout:
+        return {}
+    path = layout if os.sep in layout or layout.endswith(".yml") else os.path.join(LAYOUTS, layout + ".yml")
+    if not os.path.isfile(path):
+        sys.exit("lab: no layout %s (known: %s)" % (path, ", ".join(sorted(
+            f[:-4] for f in os.listdir(LAYOUTS) if f.endswith(".yml")))))
+    with open(path, encoding="utf-8") as stream:
+        found = yaml.safe_load(stream) or {}
+    if not isinstance(found, dict) or not all(isinstance(v, dict) for v in found.values()):
+        sys.exit("lab: layout %s must map host suffixes (server1, gw1) or servers/gateways to variables" % path)
+    return found
+
+
+def layout_vars(layout, name, container, group):
+    """The variables `layout` gives `container` of `group` ('servers' or 'gateways'): the group's, then its own."""
+    found = dict(layout.get(group) or {})
+    found.update(layout.get(container[len(name) + 1:]) or {})
+    return found
+
+
 def up(args):
     name = args.name
     network = "%s-net" % name
@@ -124,11 +153,16 @@ def up(args):
     servers = ["%s-server%d" % (name, i) for i in range(1, args.servers + 1)]
     gateways = ["%s-gw%d" % (name, i) for i in range(1, args.gateways + 1)]
     support = ["%s-registry" % name] if args.source == "standin" else []
+    layout = load_layout(args.layout)
+    unknown = sorted(set(layout) - {"servers", "gateways"} - {c[len(name) + 1:] for c in servers + gateways})
+    if unknown:
+        sys.exit("lab: layout %s names hosts this lab does not have: %s" % (args.layout, ", ".join(unknown)))
     for container in servers + gateways + support:
         if docker("ps", "-aq", "--filter", "name=^%s$" % container):
             continue
+        image = args.gateway_image if container in gateways and args.gateway_image else args.image
         docker("run", "-d", "--name", container, "--hostname", container, "--network", network,
-               "--label", label, *RUN_FLAGS, args.image, "/sbin/init")
+               "--label", label, *RUN_FLAGS, image, "/sbin/init")
     wait_systemd(servers + gateways + support)
     for container in support:
         start_registry(container)
@@ -146,6 +180,9 @@ def up(args):
         if container in servers:
             # how the gateways reach the server (ansible_host is a container name, not an address)
             found["gateway_backend_address"] = ips[container]
+            found.update(layout_vars(layout, name, container, "servers"))
+        elif container in gateways:
+            found.update(layout_vars(layout, name, container, "gateways"))
         return found
 
     inventory = {"all": {
@@ -157,6 +194,7 @@ def up(args):
             "lab_repo": REPO,
             "lab_registry": ("%s:5000" % ips[support[0]]) if support else "",
             "ollama_version": args.version,
+            "lab_layout": args.layout or "",
         },
         "children": {
             "ollama_servers": {"hosts": {c: host(c) for c in servers}},
@@ -171,8 +209,9 @@ def up(args):
     group_vars = os.path.join(lab_dir(name), "group_vars")
     if not os.path.islink(group_vars):
         os.symlink(os.path.join(REPO, "tests", "lab", "group_vars"), group_vars)
-    print("lab %s: %d server(s), %d gateway(s)%s on %s; inventory %s" % (
-        name, len(servers), len(gateways), ", a stand-in registry" if support else "", subnet, inventory_file))
+    print("lab %s: %d server(s), %d gateway(s)%s%s on %s; inventory %s" % (
+        name, len(servers), len(gateways), ", a stand-in registry" if support else "",
+        ", layout %s" % args.layout if args.layout else "", subnet, inventory_file))
 
 
 def down(args):
@@ -195,6 +234,8 @@ def main(argv):
     p_up.add_argument("--version", default="0.32.15")
     p_up.add_argument("--source", choices=["standin", "release"], default="standin")
     p_up.add_argument("--image", default=IMAGE)
+    p_up.add_argument("--gateway-image", default="", help="image of the gateways (default: --image)")
+    p_up.add_argument("--layout", default="", help="per-host variables: a name under tests/lab/layouts or a path")
     p_down = sub.add_parser("down")
     p_down.add_argument("name")
     p_ip = sub.add_parser("ip")

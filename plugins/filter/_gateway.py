@@ -5,12 +5,16 @@
 
 """Internal to localllm.ollama.gateway: not a public API, may change in any release.
 
-Filters (stdlib only):
+Filters:
 
 - ``_gateway_cidr_errors``: the entries of a list that nginx ``allow``/``deny`` would reject (also used by the
   localllm.ollama.firewall preflight for its CIDR lists).
 - ``_gateway_address_is_private``: whether an address is loopback, private or link-local (plain HTTP is allowed on
   such addresses only).
+- ``_gateway_host_state``: parse the one read-only look at a gateway host (roles/gateway/files/host-state.sh;
+  plugins/plugin_utils/_gateway_host_state.py).
+- ``_gateway_packages_installed``: whether every wanted package is installed already (the apt task is skipped).
+- ``_gateway_files_not_in_place``: the files that do not have the wanted owner, group and mode yet.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.localllm.ollama.plugins.module_utils._grammar import strip_brackets
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _gateway_host_state as host_state
 from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import filter_table
 
 
@@ -83,4 +88,7 @@ class FilterModule(object):
         return filter_table({
             "_gateway_cidr_errors": cidr_errors,
             "_gateway_address_is_private": address_is_private,
+            "_gateway_host_state": host_state.host_state,
+            "_gateway_packages_installed": host_state.packages_installed,
+            "_gateway_files_not_in_place": host_state.files_not_in_place,
         })

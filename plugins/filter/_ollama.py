@@ -30,6 +30,11 @@ Service (_ollama_service.py):
 - ``_ollama_path_parents``: the parent directories of a path.
 - ``_ollama_connect_url``: the URL that reaches the server from its own host, for a bind address and port.
 
+Host state (_ollama_host_state.py):
+
+- ``_ollama_host_state``: parse the one read-only look at a host (roles/ollama/files/host-state.sh).
+- ``_ollama_account_in_place``: whether the service group and user already match (their tasks would change nothing).
+
 Models (_ollama_models.py, _ollama_vram.py):
 
 - ``_ollama_models_errors``: problems with ollama_models / ollama_custom_models.
@@ -49,6 +54,7 @@ from __future__ import annotations
 from ansible_collections.localllm.ollama.plugins.module_utils import _grammar as grammar
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_archive as archive
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_container as container
+from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_host_state as host_state
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_models as models
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_service as service
 from ansible_collections.localllm.ollama.plugins.plugin_utils import _ollama_vram as vram
@@ -70,6 +76,8 @@ FILTERS = {
     "_ollama_managed_dirs": service.managed_dirs,
     "_ollama_path_parents": service.path_parents,
     "_ollama_connect_url": service.connect_url,
+    "_ollama_host_state": host_state.host_state,
+    "_ollama_account_in_place": host_state.account_in_place,
     "_ollama_models_errors": models.models_errors,
     "_ollama_keep_models": models.keep_models,
     "_ollama_model_tiers_errors": vram.tiers_errors,

@@ -89,11 +89,13 @@ class Phase:
         self.models = lab_models(lab)
         self.interval = refresh_interval()
         self.failures = []
+        self.checks = 0
 
     def call(self, method, path, body=None):
         return fleetclient.call(self.url, self.key, method, path, body, cafile=self.cafile)
 
     def check(self, ok, message):
+        self.checks += 1
         if ok:
             print("ok: %s" % message)
         else:
@@ -343,6 +345,7 @@ class Phase:
         self.stopped_backend(timings)
         self.copy_b()
         timings.append(("routing phase total", time.monotonic() - t0))
+        print("routing phase: %d checks, %d failed, %.0f s" % (self.checks, len(self.failures), timings[-1][1]))
         if self.failures:
             raise SystemExit("FAIL: routing by model: %d check(s) failed:\n  %s" % (
                 len(self.failures), "\n  ".join(self.failures)))

@@ -3,13 +3,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet acceptance test (`make fleet`): site.yml, its second run, a rolling upgrade under load, SIGKILL recovery.
 
-On a lab of 2 stand-in Ollama servers (0.13.5) and 1 gateway (scripts/lab.py):
+On a heterogeneous lab of 2 stand-in Ollama servers (0.13.5) and 1 gateway (scripts/lab.py, layout
+tests/lab/layouts/heterogeneous.yml: model A on both servers, model B on server2 only, a custom model on server1
+only; the gateway on Debian 13 unless --gateway-image says otherwise):
  0. The preflight drill (tests/fleet/preflight_drill.py) on the fresh lab: ordinary mistakes passed to site.yml
     each fail with a message naming the variable and changed=0 on every host.
  1. `ansible-playbook site.yml` converges the lab (firewall, Ollama, gateway, verify).
  2. A second run reports changed=0 on every host.
- 3. While 4 clients stream generations through the gateway the whole time, playbooks/upgrade.yml upgrades both
-    servers to 0.32.15 one at a time: every client request must succeed.
+ R. Routing by model through the gateway (tests/fleet/routing.py): requests for models only some servers have,
+    fleet-wide listings, the 404s of an unknown model, a model pulled by hand, a stopped backend; at its end the
+    operator copies B to server1 too, so B stays available while server2 is upgraded.
+ 3. While 4 clients stream generations of A and B through the gateway the whole time, playbooks/upgrade.yml
+    upgrades both servers to 0.32.15 one at a time: every client request must succeed.
  4. SIGKILL to one server's Ollama: systemd restarts it within seconds, and the gateway keeps answering while
     it is down (requests started after the kill succeed; only streams cut by the kill itself may fail).
  5. playbooks/diagnose.yml names the cause of faults made on purpose, changes nothing, and reports the lab all
@@ -32,6 +37,7 @@ import yaml  # noqa: E402  pylint: disable=wrong-import-position
 import fleetclient  # noqa: E402  pylint: disable=wrong-import-position
 import diagnose  # noqa: E402  pylint: disable=wrong-import-position
 import preflight_drill  # noqa: E402  pylint: disable=wrong-import-position
+import routing  # noqa: E402  pylint: disable=wrong-import-position
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -95,13 +101,16 @@ def main(argv):
     parser.add_argument("--from-version", default="0.13.5")
     parser.add_argument("--to-version", default="0.32.15")
     parser.add_argument("--keep", action="store_true", help="leave the lab running")
+    parser.add_argument("--gateway-image", default="localllm-test/debian13-systemd:latest",
+                        help="image of the gateway (the servers run Debian 12)")
     args = parser.parse_args(argv)
 
     lab = Lab(args.name)
     timings = []
     t_start = time.monotonic()
     lab.script("down", args.name)
-    lab.script("up", args.name, "--servers", "2", "--gateways", "1", "--version", args.from_version)
+    lab.script("up", args.name, "--servers", "2", "--gateways", "1", "--version", args.from_version,
+               "--layout", "heterogeneous", "--gateway-image", args.gateway_image)
     timings.append(("lab up", time.monotonic() - t_start))
     servers = ["%s-server1" % args.name, "%s-server2" % args.name]
     gateway = "%s-gw1" % args.name
@@ -120,32 +129,40 @@ def main(argv):
 
         url = "https://%s" % lab.ip(gateway)
         cafile = lab.gateway_ca(gateway)
-        model = "%s:5000/library/tinyllama:latest" % lab.ip("%s-registry" % args.name)
-        ok, reason = fleetclient.generate_once(url, lab.api_key(), model, 5, cafile=cafile)
-        if not ok:
-            raise SystemExit("FAIL: a generation through the gateway failed before the upgrade: %s" % reason)
+        models = routing.lab_models(lab)
+        model = models["a"]
+        if model != "%s:5000/library/tinyllama:latest" % lab.ip("%s-registry" % args.name):
+            raise SystemExit("FAIL: model A of the layout is %s, not the lab registry's tinyllama" % model)
+        timings += routing.run(lab, servers, gateway, url, cafile)
 
-        load = fleetclient.Load(url, lab.api_key(), model, workers=4, num_predict=25, cafile=cafile).start()
+        load_models = [models["a"], models["b"]]
+        for each in load_models:
+            ok, reason = fleetclient.generate_once(url, lab.api_key(), each, 5, cafile=cafile)
+            if not ok:
+                raise SystemExit("FAIL: a generation of %s through the gateway failed before the upgrade: %s" % (
+                    each, reason))
+
+        load = fleetclient.Load(url, lab.api_key(), load_models, workers=4, num_predict=25, cafile=cafile).start()
         time.sleep(3)
         seconds, recap = lab.playbook("playbooks/upgrade.yml", "-e", "ollama_version=%s" % args.to_version,
                                       log="upgrade.log")
         time.sleep(3)
         summary = load.stop().summary()
         timings.append(("rolling upgrade under load", seconds))
-        print("rolling upgrade: %(requests)d requests through the gateway, %(succeeded)d succeeded, "
-              "%(failed)d failed" % summary)
+        print("rolling upgrade: %(requests)d requests through the gateway (per model %(per_model)s), "
+              "%(succeeded)d succeeded, %(failed)d failed" % summary)
         for version_server in servers:
             version = lab.exec(version_server, "/usr/local/bin/ollama", "-v")
             if args.to_version not in version:
                 raise SystemExit("FAIL: %s reports %r after the upgrade" % (version_server, version))
-        if summary["failed"] or summary["requests"] < 20:
+        if summary["failed"] or summary["requests"] < 20 or min(summary["per_model"].values()) < 10:
             raise SystemExit("FAIL: rolling upgrade: %s" % summary)
         print("ok: both servers run %s; zero failed client requests" % args.to_version)
 
         # SIGKILL: systemd restarts the server; the gateway keeps serving from the other one meanwhile.
         victim = servers[0]
         restarts_before = int(lab.exec(victim, "systemctl", "show", "-p", "NRestarts", "--value", "ollama"))
-        load = fleetclient.Load(url, lab.api_key(), model, workers=4, num_predict=10, cafile=cafile).start()
+        load = fleetclient.Load(url, lab.api_key(), load_models, workers=4, num_predict=10, cafile=cafile).start()
         time.sleep(2)
         killed_at = load.elapsed()
         lab.exec(victim, "systemctl", "kill", "--signal=SIGKILL", "--kill-whom=main", "ollama")
@@ -164,9 +181,10 @@ def main(argv):
         after_kill = [r for r in load.results if r.started > killed_at + 0.1]
         failed_after = [r for r in after_kill if not r.ok]
         cut = [r for r in load.results if r.started <= killed_at + 0.1 and not r.ok]
-        print("SIGKILL: %s back after %s s (NRestarts %d -> %d); %d requests started after the kill, %d failed; "
-              "%d streams cut by the kill" % (victim, "%.1f" % back if back else "never", restarts_before,
-                                              restarts_after, len(after_kill), len(failed_after), len(cut)))
+        print("SIGKILL: %s back after %s s (NRestarts %d -> %d); %d requests (A and B) started after the kill, "
+              "%d failed; %d streams cut by the kill" % (victim, "%.1f" % back if back else "never", restarts_before,
+                                                         restarts_after, len(after_kill), len(failed_after),
+                                                         len(cut)))
         if back is None or back > 15 or restarts_after != restarts_before + 1:
             raise SystemExit("FAIL: systemd did not bring %s back within 15 s" % victim)
         if failed_after or len(after_kill) < 4:

@@ -694,3 +694,109 @@ def test_no_nginx_version_and_hsts_by_tls_mode(ctl):
     assert "strict-transport-security" in _headers(ctl.request("GET", URL + "/api/tags", APP)[1])
     sub = ctl.request("GET", "https://%s/ollama/api/tags" % SUB_NAME, SUB)
     assert sub[0] == 200 and "strict-transport-security" not in _headers(sub[1])
+
+
+# --- issue #13: model-aware routing (gateway_routing model_affinity, the default) -------------------------------------
+def _json(ctl, method, path, headers=None, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    status, got, raw = ctl.request(method, URL + path, APP if headers is None else headers, body=data)
+    return status, _headers(got), json.loads(raw) if raw else None
+
+
+@pytest.mark.parametrize("path,body,expected", [
+    ("/api/generate", {"model": "nope", "prompt": "hi"}, {"error": "model 'nope' not found"}),
+    ("/api/chat", {"model": "nope", "messages": [{"role": "user", "content": "hi"}]},
+     {"error": "model 'nope' not found"}),
+    ("/api/show", {"model": "nope"}, {"error": "model 'nope:latest' not found"}),
+    ("/api/embed", {"model": "nope", "input": "x"}, {"error": 'model "nope" not found, try pulling it first'}),
+])
+def test_unknown_model_is_404_in_ollamas_shape(ctl, gw, path, body, expected):
+    status, headers, answer = _json(ctl, "POST", path, body=body)
+    assert status == 404 and answer == expected
+    assert headers["content-type"] == ["application/json; charset=utf-8"]
+    # answered by the gateway: no backend saw it
+    last = [json.loads(line) for line in gw.file("/var/log/nginx/ollama-gateway.access.log").content_string.splitlines()
+            if '"uri":"%s"' % path in line][-1]
+    assert last["status"] == 404 and last["upstream"] == "", last
+
+
+@pytest.mark.parametrize("method,path,body,message", [
+    ("POST", "/v1/chat/completions", {"model": "nope", "messages": [{"role": "user", "content": "hi"}]},
+     "model 'nope' not found"),
+    ("POST", "/v1/embeddings", {"model": "nope", "input": "x"}, 'model "nope" not found, try pulling it first'),
+    ("GET", "/v1/models/nope", None, "model 'nope:latest' not found"),
+])
+def test_unknown_model_is_404_in_openais_shape(ctl, method, path, body, message):
+    status, headers, answer = _json(ctl, method, path, body=body)
+    assert status == 404
+    assert answer == {"error": {"message": message, "type": "not_found_error", "param": None, "code": "model_not_found"}}
+    assert headers["content-type"] == ["application/json"]
+
+
+def test_model_names_are_compared_like_ollama(ctl):
+    """tinyllama is stored as 127.0.0.1:5000/library/tinyllama:latest: other spellings reach a holder too."""
+    for name in ("127.0.0.1:5000/library/tinyllama", "127.0.0.1:5000/LIBRARY/TinyLlama:latest"):
+        status, _h, answer = _json(ctl, "POST", "/api/show", body={"model": name})
+        assert status == 200, (name, answer)
+
+
+def test_listings_are_the_union_of_the_backends(ctl, host):
+    direct = json.loads(host.check_output("curl -sS http://backend.gateway.test:11434/api/tags"))
+    status, headers, tags = _json(ctl, "GET", "/api/tags")
+    assert status == 200 and headers["content-type"] == ["application/json; charset=utf-8"]
+    names = [m["name"] for m in tags["models"]]
+    assert len(names) == len(set(names)), names
+    # both backends pulled the same model (and got the same copy): the same models with the same digests
+    assert {(m["name"], m["digest"]) for m in tags["models"]} == {(m["name"], m["digest"]) for m in direct["models"]}
+    assert all("gateway_digests" not in m for m in tags["models"])
+    status, headers, models = _json(ctl, "GET", "/v1/models")
+    assert status == 200 and headers["content-type"] == ["application/json"]
+    assert sorted(m["id"] for m in models["data"]) == sorted(names)
+    status, _h, ps = _json(ctl, "GET", "/api/ps")
+    assert status == 200 and isinstance(ps["models"], list)
+
+
+def test_cloud_refusal_on_v1_is_plain_application_json(ctl):
+    status, headers, answer = _json(ctl, "POST", "/v1/chat/completions",
+                                    body={"model": "x:cloud", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 403 and headers["content-type"] == ["application/json"]
+    assert answer["error"]["code"] == "cloud_models_disabled"
+    status, headers, answer = _json(ctl, "POST", "/api/generate", body={"model": "x:cloud", "prompt": "hi"})
+    assert status == 403 and headers["content-type"] == ["application/json; charset=utf-8"]
+
+
+def test_management_names_backends_by_header(ctl):
+    status, _h, answer = _json(ctl, "POST", "/api/copy", dict(OPS, **{"X-Ollama-Backends": "nope"}),
+                               body={"source": MODEL, "destination": "gateway-copy2:latest"})
+    assert status == 400 and "unknown backend 'nope'" in answer["error"] and "gateway-gw" in answer["error"]
+    status, _h, _a = _json(ctl, "POST", "/api/copy", dict(OPS, **{"X-Ollama-Backends": "gateway-backend"}),
+                           body={"source": MODEL, "destination": "gateway-copy2:latest"})
+    assert status == 200
+    # only gateway-backend has the copy now; the gateway routes it there
+    status, _h, answer = _json(ctl, "POST", "/api/show", body={"model": "gateway-copy2"})
+    assert status == 200, answer
+
+
+def test_streamed_pull_reaches_every_backend(ctl):
+    status, headers, raw = ctl.request("POST", URL + "/api/pull", OPS,
+                                       body=json.dumps({"model": MODEL, "insecure": True}).encode())
+    lines = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
+    assert status == 200 and lines[-1] == {"status": "success"}, lines
+    assert {line.get("backend") for line in lines[:-1]} == {"gateway-gw", "gateway-backend"}
+
+
+def test_blob_upload_reaches_every_backend(ctl, gw, host):
+    import hashlib
+
+    blob = os.urandom(64 * 1024)
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    assert ctl.request("HEAD", URL + "/api/blobs/" + digest, OPS)[0] == 404
+    status, _h, body = ctl.request("POST", URL + "/api/blobs/" + digest, OPS, body=blob)
+    assert status == 201, body
+    assert ctl.request("HEAD", URL + "/api/blobs/" + digest, OPS)[0] == 200
+    # each backend has it (asked directly, not through the gateway)
+    local = gw.check_output("curl -s -o /dev/null -w '%%{http_code}' -I -H 'Host: localhost:11434' "
+                            "http://127.0.0.1:11434/api/blobs/%s" % digest)
+    remote = host.check_output("curl -s -o /dev/null -w '%%{http_code}' -I http://backend.gateway.test:11434/api/blobs/%s"
+                               % digest)
+    assert (local, remote) == ("200", "200")

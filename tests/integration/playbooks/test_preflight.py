@@ -57,7 +57,9 @@ def run_preflight(tmp_path, servers, gateways, extra_vars=None, group_vars=None)
     return result.returncode, out
 
 
-FLEET = ({"srv1": {"ollama_bind_address": "0.0.0.0"}, "srv2": {"ollama_bind_address": "0.0.0.0"}},
+# the gateway connects to its backends by address (model-aware routing resolves names on the gateway in preflight)
+FLEET = ({"srv1": {"ollama_bind_address": "0.0.0.0", "gateway_backend_address": "192.0.2.11"},
+          "srv2": {"ollama_bind_address": "0.0.0.0", "gateway_backend_address": "192.0.2.12"}},
          {"gw1": {"gateway_upstream_group": "ollama_servers"}})
 
 
@@ -116,6 +118,16 @@ def test_a_bad_role_input_fails_the_fleet_preflight(tmp_path, extra, host, words
     fatal = out[found.start():]
     for word in words:
         assert word in fatal, (word, fatal[:3000])
+
+
+def test_a_backend_name_the_gateway_cannot_resolve_fails_the_fleet_preflight(tmp_path):
+    servers = {"srv1": {"ollama_bind_address": "0.0.0.0", "gateway_backend_address": "localllm-no-such-host.invalid"}}
+    rc, out = run_preflight(tmp_path, servers, FLEET[1])
+    assert rc != 0, out
+    found = re.search(r"^failed: \[gw1\] \(item=localllm-no-such-host\.invalid\)", out, re.M)
+    assert found, out
+    assert "does not resolve to an IPv4 address on gw1" in out[found.start():]
+    assert "Set gateway_backend_address" in out[found.start():]
 
 
 def test_firewall_preflight_only_where_the_firewall_runs(tmp_path):

@@ -13,7 +13,8 @@ from ansible_collections.localllm.ollama.plugins.filter import _gateway
 
 def test_the_gateway_filters_are_internal_and_in_one_file():
     filters = _gateway.FilterModule().filters()
-    assert sorted(filters) == ["_gateway_address_is_private", "_gateway_cidr_errors"]
+    assert sorted(filters) == ["_gateway_address_is_private", "_gateway_cidr_errors", "_gateway_files_not_in_place",
+                               "_gateway_host_state", "_gateway_packages_installed"]
     assert filters["_gateway_cidr_errors"](["10.0.0.0/8", "10.0.0.1/8"]) == ["10.0.0.1/8"]
     assert filters["_gateway_address_is_private"]("[::1]") is True
 

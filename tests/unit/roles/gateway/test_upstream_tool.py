@@ -199,3 +199,68 @@ def test_config_without_required_keys_fails(gw):
     gw.config.write_text(json.dumps({"vhost": str(gw.vhost)}))
     rc, out = gw.run("status")
     assert rc == 1 and out["msg"].endswith("lacks check, reload")
+
+
+# --- gateway_routing model_affinity: the drained marks live in the routing settings the Lua code reads ----------
+@pytest.fixture
+def routed(gw, tmp_path):
+    routing = tmp_path / "routing.json"
+    routing.write_text(json.dumps({"routing": True, "backends": [
+        {"name": "srv1", "address": "10.0.0.11", "port": 11434, "models": [], "parallel": 1, "down": False},
+        {"name": "srv2", "address": "10.0.0.12", "port": 11434, "models": ["a"], "parallel": 1, "down": False},
+    ]}))
+    config = json.loads(gw.config.read_text())
+    config["routing"] = str(routing)
+    gw.config.write_text(json.dumps(config))
+    gw.routing = routing
+    return gw
+
+
+def _down(gw):
+    return {b["name"]: b["down"] for b in json.loads(gw.routing.read_text())["backends"]}
+
+
+def test_routing_drain_marks_the_backend_down_checks_and_reloads(routed):
+    vhost_before = routed.vhost.read_text()
+    rc, out = routed.run("drain", "srv1")
+    assert rc == 0 and out["changed"] is True and out["backend"] == "10.0.0.11:11434"
+    assert _down(routed) == {"srv1": True, "srv2": False}
+    assert routed.reload_count() == 1
+    # checked with the installed vhost (nginx -t loads the routing settings), which stays as it was
+    assert routed.checks.read_text().split() == [str(routed.vhost)]
+    assert routed.vhost.read_text() == vhost_before
+    rc, out = routed.run("drain", "10.0.0.11:11434")
+    assert rc == 0 and out["changed"] is False and routed.reload_count() == 1
+    rc, out = routed.run("status")
+    assert [(s["server"], s["down"]) for s in out["servers"]] == [("srv1", True), ("srv2", False)]
+    rc, out = routed.run("enable", "srv1")
+    assert rc == 0 and out["changed"] is True and _down(routed) == {"srv1": False, "srv2": False}
+
+
+def test_routing_refuses_the_last_backend_and_unknown_names(routed):
+    assert routed.run("drain", "srv1")[0] == 0
+    rc, out = routed.run("drain", "srv2")
+    assert rc == 1 and "last backend" in out["msg"] and _down(routed)["srv2"] is False
+    rc, out = routed.run("drain", "srv9")
+    assert rc == 1 and "srv1 (10.0.0.11:11434)" in out["msg"]
+    assert routed.run("drain", "srv2", "--force")[0] == 0 and _down(routed)["srv2"] is True
+
+
+def test_routing_rejected_check_puts_the_old_settings_back(routed):
+    before = routed.routing.read_text()
+    routed.vhost.write_text("no upstream block here\n")
+    rc, out = routed.run("drain", "srv1")
+    assert rc == 1 and "rejected" in out["msg"]
+    assert routed.routing.read_text() == before and routed.reload_count() == 0
+
+
+def test_drain_and_enable_leave_the_rendered_routing_settings_byte_for_byte(routed, tmp_path):
+    # the role's template and the tool serialise alike: a converge after drain + enable changes nothing
+    from gateway_render import render
+
+    rendered = render(tmp_path, template="routing.json.j2", gateway_upstream_address="10.0.0.5")
+    routed.routing.write_text(rendered)
+    assert routed.run("drain", "localhost", "--force")[0] == 0
+    assert json.loads(routed.routing.read_text())["backends"][0]["down"] is True
+    assert routed.run("enable", "localhost")[0] == 0
+    assert routed.routing.read_text() == rendered

@@ -8,6 +8,7 @@ nginx itself runs in the molecule `gateway` scenario; here the rendered `map` bl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -44,7 +45,8 @@ def test_small_body_limit_except_on_admin_endpoints(default_conf):
     server_level = re.findall(r"^    client_max_body_size (\S+);", api, re.M)
     assert server_level == ["100m"]
     admin = [body for loc, body in _locations(default_conf).items() if "blobs" in loc]
-    assert len(admin) == 1 and "client_max_body_size 64g;" in admin[0]
+    # model_affinity: the fleet-wide blob location and the generic admin location both allow large bodies
+    assert admin and all("client_max_body_size 64g;" in body for body in admin)
 
 
 def test_body_limits_are_configurable(tmp_path):
@@ -84,7 +86,8 @@ def test_backend_location_is_rewritten_or_dropped(tmp_path, prefix, location, ex
 @pytest.mark.parametrize("path", ["/api/me", "/api/signout", "/api/user/keys/ssh-ed25519 AAAA", "/api/experimental/web_search",
                                   "/api/experimental/web_fetch", "/api/blobs/sha256:00"])
 def test_account_and_cloud_endpoints_are_admin_by_default(default_conf, path):
-    admin = [loc for loc in _locations(default_conf) if "blobs" in loc][0]
+    # the generic admin location (model_affinity puts the fleet-wide blobs location before it)
+    admin = [loc for loc in _locations(default_conf) if "blobs|" in loc][0]
     assert re.search(admin.split(None, 1)[1], path), admin
 
 
@@ -103,32 +106,74 @@ def test_admin_list_accepts_the_new_endpoints(tmp_path):
     assert "location ~ ^/api/(pull|me|user)(/|$) {" in conf
 
 
-def test_cloud_filter_locations(default_conf, tmp_path):
-    locations = _locations(default_conf)
-    inspected = {loc: body for loc, body in locations.items() if "js_content ollama_gw.filter;" in body}
+@pytest.mark.parametrize("routing", ["model_affinity", "least_conn"])
+def test_cloud_filter_locations(tmp_path, routing):
+    """Issue #12's cloud filter, now in the Lua access handler (issue #13) in both routing modes."""
+    conf = render(tmp_path, gateway_tls_mode="acme", gateway_routing=routing)
+    locations = _locations(conf)
+    inspected = {loc: body for loc, body in locations.items()
+                 if "access_model(" in body or ("manage()" in body and "pull" in loc)}
     paths = ["/api/generate", "/api/chat", "/api/embed", "/api/embeddings", "/api/show", "/api/pull", "/api/create",
              "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/messages",
              "/v1/models/gpt-oss:120b-cloud"]
     for path in paths:
-        matching = [loc for loc in inspected if re.search(loc.split(None, 1)[1], path)]
-        assert matching, path
-    assert "js_import ollama_gw from /etc/nginx/ollama-gateway/ollama-gateway.js;" in default_conf
-    # pull/create keep the admin check in the filtered location
-    admin_filtered = [body for loc, body in inspected.items() if "pull" in loc]
+        matching = [loc for loc in locations if loc.startswith("~") and re.search(loc.split(None, 1)[-1], path)]
+        # the first regex location that matches is the one nginx uses: it must be an inspecting one
+        assert matching and ("access_model(" in locations[matching[0]] or "manage()" in locations[matching[0]]), path
+    assert 'lua_package_path "/etc/nginx/ollama-gateway/lua/?.lua;;";' in conf
+    assert "js_" not in conf
+    # pull/create keep the admin check
+    admin_filtered = [body for loc, body in locations.items() if "pull" in loc and ("access_model" in body or "manage()" in body)]
     assert admin_filtered and "htpasswd-admin" in admin_filtered[0] and "$ollama_gw_admin_denied" in admin_filtered[0]
-    # a REQUEST body njs can read (never in a temp file); responses still unbuffered in the proxy location
-    for body in inspected.values():
-        assert "client_body_buffer_size 100m;" in body
-    assert "proxy_buffering off;" in locations["@ollama_gw_proxy"]
-    allowed = render(tmp_path, gateway_cloud_models_allowed=True)
-    assert "js_" not in allowed and "@ollama_gw_proxy" not in allowed
+    for loc, body in inspected.items():
+        if "access_model(" in body:
+            assert "client_body_buffer_size 1m;" in body and "proxy_buffering off;" in body, loc
+    expected = "access_model(true)" if routing == "model_affinity" else "access_model(false)"
+    assert all(expected in body for body in inspected.values() if "access_model(" in body)
 
 
-def test_cloud_filter_script_renders(tmp_path):
-    script = render(tmp_path, template="ollama-gateway.js.j2", gateway_location_prefix="/ollama/")
-    assert script.startswith("//")
-    assert "var PREFIX = '/ollama/';" in script
-    assert "export default {filter: filter" in script
+def test_cloud_allowed_with_least_conn_has_no_lua_at_all(tmp_path):
+    allowed = render(tmp_path, gateway_cloud_models_allowed=True, gateway_routing="least_conn")
+    assert "lua" not in allowed and "js_" not in allowed
+
+
+def test_least_conn_renders_the_plain_upstream(tmp_path):
+    conf = render(tmp_path, gateway_routing="least_conn", gateway_upstream_address="10.0.0.5")
+    upstream = re.search(r"^upstream ollama_gateway_upstream \{\n(.*?)^\}", conf, re.M | re.S).group(1)
+    assert upstream.split("\n")[0] == "    least_conn;"
+    assert "    server 10.0.0.5:11434 max_fails=3 fail_timeout=30s;" in upstream
+    assert "balancer_by_lua" not in conf and "listing(" not in conf and "manage()" not in conf
+
+
+def test_model_affinity_routes_lists_and_manages_in_lua(default_conf):
+    upstream = re.search(r"^upstream ollama_gateway_upstream \{\n(.*?)^\}", default_conf, re.M | re.S).group(1)
+    assert "least_conn" not in upstream
+    # keepalive wraps the Lua balancer, so it must come after it
+    assert upstream.index("balancer_by_lua_block") < upstream.index("keepalive 32;")
+    assert 'init_by_lua_block { require("ollama_gw.nginx").init("/etc/nginx/ollama-gateway/routing.json") }' in default_conf
+    assert "lua_shared_dict ollama_gw 1m;" in default_conf
+    locations = _locations(default_conf)
+    for path, kind in (("/api/tags", "tags"), ("/api/ps", "ps"), ("/v1/models", "models")):
+        assert 'listing("%s")' % kind in locations["= " + path]
+    assert "access_any()" in locations["/"] and "log()" in locations["/"]
+    for op in ("pull", "create", "delete", "copy"):
+        assert "manage()" in locations["~ ^/api/%s/?$" % op] and "htpasswd-admin" in locations["~ ^/api/%s/?$" % op]
+    assert "manage()" in locations["~ ^/api/blobs/"]
+
+
+def test_routing_settings_seed_the_models_from_the_inventory(tmp_path):
+    import json
+
+    text = render(tmp_path, template="routing.json.j2", gateway_location_prefix="/ollama/",
+                  gateway_upstream_address="10.0.0.5", gateway_routing_refresh_interval=0.5)
+    data = json.loads(text)
+    assert data["routing"] is True and data["prefix"] == "/ollama/" and data["refresh_interval"] == 0.5
+    assert data["timeout_ms"] == 1500 and data["host_header"] == "localhost:11434" and data["cloud_allowed"] is False
+    assert data["backends"] == [{"name": "localhost", "address": "10.0.0.5", "port": 11434, "models": [],
+                                 "parallel": 1, "max_loaded": 0, "down": False}]
+    tool = json.loads(render(tmp_path, template="upstream-tool.json.j2"))
+    assert tool["routing"] == "/etc/nginx/ollama-gateway/routing.json"
+    assert "routing" not in json.loads(render(tmp_path, template="upstream-tool.json.j2", gateway_routing="least_conn"))
 
 
 # --- item 7 ----------------------------------------------------------------------------------------------------
@@ -218,3 +263,12 @@ def test_hsts_default_depends_on_the_tls_mode(tmp_path, mode, setting, expected)
     extra = {"gateway_tls_cert_path": "/etc/ssl/x.crt", "gateway_tls_key_path": "/etc/ssl/x.key"} if mode == "provided" else {}
     conf = render(tmp_path, gateway_tls_mode=mode, gateway_tls_hsts_enabled=setting, **extra)
     assert ("Strict-Transport-Security" in conf) == expected
+
+
+def test_no_backend_answering_is_a_json_error(default_conf):
+    # nginx's own 502/504 (every try refused or timed out) is JSON like the rest of the API, not an HTML page
+    assert re.search(r"^\s*error_page 502 504 = @ollama_gw_unavailable;", default_conf, re.M)
+    named = re.search(r"location @ollama_gw_unavailable \{(.*?)\n\s*\}", default_conf, re.S).group(1)
+    assert "default_type application/json;" in named
+    body = re.search(r"return 502 '(.*)';", named).group(1)
+    assert json.loads(body)["error"].startswith("no Ollama backend answered this request")

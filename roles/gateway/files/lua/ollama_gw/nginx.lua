@@ -89,6 +89,7 @@ local function backends()
         local state = cjson.decode(DICT:get("state:" .. b.name) or "{}") or {}
         out[#out + 1] = {
             name = b.name, address = b.address, port = b.port, parallel = tonumber(b.parallel) or 1,
+            max_loaded = tonumber(b.max_loaded) or 0,
             down = b.down == true, up = state.up == true, models = state.models or {}, loaded = state.loaded or {},
         }
     end
@@ -109,7 +110,11 @@ end
 local function hot_backends(list, key)
     for _, b in ipairs(list) do
         if not b.loaded[key] and DICT:get("hot:" .. b.name .. "|" .. key) then
-            b.loaded = setmetatable({[key] = true}, {__index = b.loaded})
+            local loaded = {[key] = true}
+            for k in pairs(b.loaded) do
+                loaded[k] = true
+            end
+            b.loaded = loaded
         end
     end
 end
@@ -345,6 +350,20 @@ local function decode_body(text, openai)
     return data
 end
 
+-- A body naming a cloud model (":cloud", "-cloud" tags) is refused with 403 unless gateway_cloud_models_allowed;
+-- true when it was (the response is sent).
+local function refused_cloud(body, openai)
+    if conf.cloud_allowed then
+        return false
+    end
+    local cloud = R.cloud_field(body)
+    if not cloud then
+        return false
+    end
+    fail(403, CLOUD_REFUSED .. ": " .. cloud, openai, "cloud_models_disabled")
+    return true
+end
+
 local function peers(list)
     local out = {}
     for i, b in ipairs(list) do
@@ -367,11 +386,8 @@ function M.access_model(route)
         end
     else
         local body = decode_body(body_text(), openai)
-        if not conf.cloud_allowed then
-            local cloud = R.cloud_field(body)
-            if cloud then
-                return fail(403, CLOUD_REFUSED .. ": " .. cloud, openai, "cloud_models_disabled")
-            end
+        if refused_cloud(body, openai) then
+            return
         end
         model = R.body_model(body)
     end
@@ -531,11 +547,8 @@ function M.manage()
     else
         opts.body = body_text()
         body = decode_body(opts.body, false)
-        if not conf.cloud_allowed then
-            local cloud = R.cloud_field(body)
-            if cloud then
-                return fail(403, CLOUD_REFUSED .. ": " .. cloud, false, "cloud_models_disabled")
-            end
+        if refused_cloud(body, false) then
+            return
         end
     end
     local list = targets_or_fail()

@@ -204,29 +204,12 @@ end
 -- The JSON null the encoder writes (set by the caller to cjson.null; nil would drop the key).
 M.null = nil
 
--- Backend choice. backends: ordered list of {name=, up=, down=, models={key=true...}, loaded={key=true...},
--- parallel=n}; inflight: name -> requests in flight through this gateway. Returns the holders in the order they
--- should be tried: loaded with a free slot, then not loaded with a free slot (spill-over: a cold load beats
--- queueing behind a saturated backend), then loaded but saturated, then the rest; least in flight first within
--- each group, inventory order on ties. The second value says whether some holder is known but unhealthy.
-function M.choose(backends, key, inflight)
-    local picked, unhealthy = {}, false
-    for index, b in ipairs(backends) do
-        if b.models and b.models[key] and not b.down then
-            if b.up then
-                local busy = inflight[b.name] or 0
-                local free = busy < (b.parallel or 1)
-                local loaded = b.loaded and b.loaded[key] or false
-                local group = loaded and (free and 0 or 2) or (free and 1 or 3)
-                picked[#picked + 1] = {backend = b, group = group, busy = busy, index = index}
-            else
-                unhealthy = true
-            end
-        end
-    end
+-- The backends of PICKED ({backend=, group=, busy=, index=} entries) by group (when set), then fewest in flight,
+-- then index.
+local function ordered(picked)
     table.sort(picked, function(a, b)
-        if a.group ~= b.group then
-            return a.group < b.group
+        if (a.group or 0) ~= (b.group or 0) then
+            return (a.group or 0) < (b.group or 0)
         end
         if a.busy ~= b.busy then
             return a.busy < b.busy
@@ -237,7 +220,48 @@ function M.choose(backends, key, inflight)
     for i, p in ipairs(picked) do
         out[i] = p.backend
     end
-    return out, unhealthy
+    return out
+end
+
+-- Backend choice. backends: ordered list of {name=, up=, down=, models={key=true...}, loaded={key=true...},
+-- parallel=n, max_loaded=n}; inflight: name -> requests in flight through this gateway. Returns the holders in the
+-- order they should be tried:
+--   0. the model loaded, a free slot;
+--   1. not loaded, a free slot, and room to load it (fewer models loaded than max_loaded; 0 = Ollama's default,
+--      3 per GPU): spill-over, a cold load beats queueing behind a saturated backend;
+--   2. loaded but saturated (queue there rather than evict another model elsewhere);
+--   3. not loaded, a free slot, but full (loading it evicts a model another request may need next);
+--   4. the rest.
+-- Least in flight first within each group, inventory order on ties. The second value says whether some holder is
+-- known but unhealthy.
+function M.choose(backends, key, inflight)
+    local picked, unhealthy = {}, false
+    for index, b in ipairs(backends) do
+        if b.models and b.models[key] and not b.down then
+            if b.up then
+                local busy = inflight[b.name] or 0
+                local free = busy < (b.parallel or 1)
+                local loaded = b.loaded and b.loaded[key] or false
+                local count = 0
+                for _ in pairs(b.loaded or {}) do
+                    count = count + 1
+                end
+                local room = count < ((tonumber(b.max_loaded) or 0) > 0 and b.max_loaded or 3)
+                local group
+                if loaded then
+                    group = free and 0 or 2
+                elseif free then
+                    group = room and 1 or 3
+                else
+                    group = 4
+                end
+                picked[#picked + 1] = {backend = b, group = group, busy = busy, index = index}
+            else
+                unhealthy = true
+            end
+        end
+    end
+    return ordered(picked), unhealthy
 end
 
 -- Requests that name no model: every healthy backend that is not drained, least in flight first; ties go round
@@ -250,17 +274,7 @@ function M.any(backends, inflight, start)
             picked[#picked + 1] = {backend = b, busy = inflight[b.name] or 0, index = (index - 1 - (start or 0)) % n}
         end
     end
-    table.sort(picked, function(a, b)
-        if a.busy ~= b.busy then
-            return a.busy < b.busy
-        end
-        return a.index < b.index
-    end)
-    local out = {}
-    for i, p in ipairs(picked) do
-        out[i] = p.backend
-    end
-    return out
+    return ordered(picked)
 end
 
 -- /api/tags answer -> set of model keys (and key -> digest).

@@ -112,6 +112,26 @@ function tests.loaded_first_then_least_busy()
     eq(names(R.choose(fleet(), "b:latest", {s2 = 0, s3 = 0})), "s2,s3")
 end
 
+function tests.a_cold_model_goes_where_it_can_load_without_evicting()
+    -- OLLAMA_MAX_LOADED_MODELS=1: s1 holds a loaded, s2 holds nothing loaded; both have a and b
+    local function pair()
+        return {
+            {name = "s1", up = true, parallel = 1, max_loaded = 1, models = {["a:latest"] = true, ["b:latest"] = true},
+             loaded = {["a:latest"] = true}},
+            {name = "s2", up = true, parallel = 1, max_loaded = 1, models = {["a:latest"] = true, ["b:latest"] = true},
+             loaded = {}},
+        }
+    end
+    eq(names(R.choose(pair(), "b:latest", {})), "s2,s1", "b loads on the empty backend, a stays loaded on s1")
+    local full = pair()
+    full[2].loaded = {["b:latest"] = true}
+    -- a is saturated on s1 and s2 is full with b: queue on s1 rather than evict b on s2
+    eq(names(R.choose(full, "a:latest", {s1 = 1})), "s1,s2")
+    -- max_loaded 0 is Ollama's default (3 per GPU): room for a second model
+    full[2].max_loaded = 0
+    eq(names(R.choose(full, "a:latest", {s1 = 1})), "s2,s1")
+end
+
 function tests.spill_over_when_the_loaded_holder_is_saturated()
     -- s2 has a loaded and 2 parallel slots: at 2 in flight the free cold holders come first
     eq(names(R.choose(fleet(), "a:latest", {s2 = 1})), "s2,s1,s3")
