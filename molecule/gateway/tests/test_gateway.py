@@ -800,3 +800,9 @@ def test_blob_upload_reaches_every_backend(ctl, gw, host):
     remote = host.check_output("curl -s -o /dev/null -w '%%{http_code}' -I http://backend.gateway.test:11434/api/blobs/%s"
                                % digest)
     assert (local, remote) == ("200", "200")
+
+
+def test_the_njs_filter_of_an_earlier_release_is_removed(gw):
+    # prepare.yml planted it like an earlier release of the role; the Lua gateway does not load it
+    assert not gw.file("/etc/nginx/ollama-gateway/ollama-gateway.js").exists
+    assert gw.file("/etc/nginx/ollama-gateway/lua/ollama_gw/nginx.lua").exists
