@@ -12,7 +12,9 @@
 - ``resolve|<name>|<first IPv4 address, or empty>`` for each backend name;
 - ``package|<name>|<dpkg status abbreviation>`` for each wanted package dpkg knows (``ii`` = installed);
 - ``nginx|<systemctl is-enabled>|<systemctl is-active>``;
-- ``file|<type>|<user>|<group>|<octal mode>|<path>`` or ``file|missing||||<path>`` for each file argument;
+- ``file|<type>|<user>|<group>|<octal mode>|<sha1>|<link target>|<path>`` or ``file|missing||||||<path>`` for each
+  file argument (lstat: a link is not followed; ``<sha1>`` of a regular file's content, ``<link target>`` of a link,
+  else empty);
 - ``htuser|<htpasswd file>|<user name>`` for each user of the listed htpasswd files (names only).
 """
 
@@ -25,9 +27,11 @@ def host_state(stdout):
     """Parse the output of ``host-state.sh``.
 
     Returns ``{'resolved': {name: address or ''}, 'packages': {name: status}, 'nginx': {'enabled': str,
-    'active': str}, 'files': {path: None | {'type', 'owner', 'group', 'mode'}}, 'htusers': {path: [names]}}``.
+    'active': str}, 'files': {path: None | {'type', 'owner', 'group', 'mode', 'checksum', 'target'}},
+    'sigs': {path: signature}, 'htusers': {path: [names]}}``; ``sigs`` is :func:`file_signature` of every file.
     """
-    state = {"resolved": {}, "packages": {}, "nginx": {"enabled": "", "active": ""}, "files": {}, "htusers": {}}
+    state = {"resolved": {}, "packages": {}, "nginx": {"enabled": "", "active": ""}, "files": {}, "sigs": {},
+             "htusers": {}}
     for line in (stdout or "").splitlines():
         if not line.strip():
             continue
@@ -42,19 +46,45 @@ def host_state(stdout):
             enabled, _sep, active = rest.partition("|")
             state["nginx"] = {"enabled": enabled.strip(), "active": active.strip()}
         elif kind == "file":
-            fields = rest.split("|", 4)
-            if len(fields) != 5:
-                raise OllamaRoleError("gateway host state: a file record has %d fields, expected 5: %r"
+            fields = rest.split("|", 6)
+            if len(fields) != 7:
+                raise OllamaRoleError("gateway host state: a file record has %d fields, expected 7: %r"
                                       % (len(fields), line))
-            kind_, owner, group, mode, path = fields
-            state["files"][path] = None if kind_ == "missing" else {
-                "type": kind_, "owner": owner, "group": group, "mode": "%04o" % int(mode, 8)}
+            kind_, owner, group, mode, checksum, target, path = fields
+            info = None if kind_ == "missing" else {
+                "type": kind_, "owner": owner, "group": group, "mode": "%04o" % int(mode, 8),
+                "checksum": checksum, "target": target}
+            state["files"][path] = info
+            state["sigs"][path] = file_signature(info)
         elif kind == "htuser":
             path, _sep, user = rest.partition("|")
             state["htusers"].setdefault(path, []).append(user)
         else:
             raise OllamaRoleError("gateway host state: unknown record %r" % line)
     return state
+
+
+def file_signature(info):
+    """One comparable string for a file record: ``missing``, or ``<kind>:<owner>:<group>:<mode>:<extra>`` with
+    ``<kind>`` ``file`` (a regular file, ``<extra>`` the SHA-1 of its content), ``directory``, ``link`` (``<extra>``
+    the link's target) or ``other``.
+
+    The role's template, copy and file tasks are skipped when the signature preflight read equals the one they would
+    produce (e.g. ``'file:root:root:0644:' ~ (lookup('ansible.builtin.template', SRC) | hash('sha1'))``): such a task
+    would change nothing, and skipping it saves its two module runs (stat, then file) on a converged re-run.
+    """
+    if not info:
+        return "missing"
+    kind = info.get("type") or ""
+    if kind.startswith("regular"):
+        short, extra = "file", info.get("checksum") or ""
+    elif kind == "directory":
+        short, extra = "directory", ""
+    elif kind == "symbolic link":
+        short, extra = "link", info.get("target") or ""
+    else:
+        short, extra = "other", ""
+    return ":".join((short, info.get("owner") or "", info.get("group") or "", info.get("mode") or "", extra))
 
 
 def packages_installed(state, packages):

@@ -9,8 +9,10 @@
 
 ``roles/ollama/files/host-state.sh`` prints one record per line, ``kind|fields``:
 
-- ``path|<type>|<uid>|<gid>|<user>|<group>|<octal mode>|<resolved target of a link>`` or ``path|missing``: the lstat
-  of each path argument, in argument order (``<type>`` as GNU stat's ``%F``);
+- ``path|<type>|<uid>|<gid>|<user>|<group>|<octal mode>|<sha1>|<resolved target of a link>`` or ``path|missing``:
+  the lstat of each path argument, in argument order (``<type>`` as GNU stat's ``%F``; ``<sha1>`` of a regular
+  file's content, else empty);
+- ``service|<systemctl is-enabled>|<systemctl is-active>`` of the unit ``HS_SERVICE`` (when set);
 - ``group|<getent group line>`` for each looked-up group that exists;
 - ``user|<getent passwd line>`` and ``member|<id -nG>`` when the service user exists;
 - ``foreign|`` (none) or ``foreign|x`` (at least one model file the service user does not own), only while the user
@@ -31,10 +33,10 @@ def _lstat(fields):
     """The subset of ``ansible.builtin.stat`` (follow: false) that the role's checks read, from one ``path`` record."""
     if fields == ["missing"]:
         return {"exists": False}
-    if len(fields) < 7:
-        raise OllamaRoleError("host state: a path record has %d fields, expected 7: %r" % (len(fields), fields))
-    kind, uid, gid, user, group, mode_text, target = fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], \
-        "|".join(fields[6:])
+    if len(fields) < 8:
+        raise OllamaRoleError("host state: a path record has %d fields, expected 8: %r" % (len(fields), fields))
+    kind, uid, gid, user, group, mode_text, checksum, target = fields[0], fields[1], fields[2], fields[3], fields[4], \
+        fields[5], fields[6], "|".join(fields[7:])
     try:
         mode = int(mode_text, 8)
         uid, gid = int(uid), int(gid)
@@ -57,15 +59,40 @@ def _lstat(fields):
     }
     if stat["islnk"]:
         stat["lnk_source"] = target
+    if stat["isreg"]:
+        stat["checksum"] = checksum
     return stat
+
+
+def signature(stat):
+    """One comparable string for an lstat of :func:`host_state`: ``missing``, or
+    ``<kind>:<owner>:<group>:<mode>:<extra>`` with ``<kind>`` ``file`` (``<extra>`` the SHA-1 of its content),
+    ``directory``, ``link`` (``<extra>`` its resolved target) or ``other``.
+
+    binary/configure.yml skips a template or file task when the signature preflight read equals the one the task would
+    produce (e.g. ``'file:root:root:0644:' ~ (lookup('ansible.builtin.template', SRC) | hash('sha1'))``): it would
+    change nothing, and a converged re-run saves its module runs (stat, then file).
+    """
+    if not (stat or {}).get("exists"):
+        return "missing"
+    if stat.get("isreg"):
+        kind, extra = "file", stat.get("checksum") or ""
+    elif stat.get("isdir"):
+        kind, extra = "directory", ""
+    elif stat.get("islnk"):
+        kind, extra = "link", stat.get("lnk_source") or ""
+    else:
+        kind, extra = "other", ""
+    return ":".join((kind, stat.get("pw_name") or "", stat.get("gr_name") or "", stat.get("mode") or "", extra))
 
 
 def host_state(stdout, paths):
     """Parse the output of ``host-state.sh`` run with ``paths`` as its arguments.
 
-    Returns ``{'paths': [{'item': path, 'stat': {...}}], 'groups': {name: {'gid': int, 'members': [...]}},
-    'user': None | {'uid', 'gid', 'comment', 'home', 'shell', 'groups'}, 'foreign_models': None | bool,
-    'staged': [directories], 'installed': raw text}``. ``paths`` has the shape of ``ansible.builtin.stat`` loop results,
+    Returns ``{'paths': [{'item': path, 'stat': {...}}], 'sigs': {path: signature}, 'groups': {name: {'gid': int,
+    'members': [...]}}, 'user': None | {'uid', 'gid', 'comment', 'home', 'shell', 'groups'}, 'foreign_models':
+    None | bool, 'staged': [directories], 'service': {'enabled': str, 'active': str}, 'installed': raw text}``
+    (``sigs``: :func:`signature` of every path; ``service`` empty strings when not asked). ``paths`` has the shape of ``ansible.builtin.stat`` loop results,
     so the checks that read it do not care which of the two produced it. ``foreign_models`` is None when it could not
     be answered (the service user or group does not exist yet).
     """
@@ -78,6 +105,7 @@ def host_state(stdout, paths):
     head, installed = text[:match.start()], text[match.end():]
     stats, groups, staged = [], {}, []
     user, member, foreign = None, None, None
+    service = {"enabled": "", "active": ""}
     for line in head.splitlines():
         kind, _sep, rest = line.partition("|")
         fields = rest.split("|")
@@ -100,6 +128,9 @@ def host_state(stdout, paths):
             foreign = rest != ""
         elif kind == "staged":
             staged.append(rest)
+        elif kind == "service":
+            enabled, _sep, active = rest.partition("|")
+            service = {"enabled": enabled.strip(), "active": active.strip()}
         elif line.strip():
             raise OllamaRoleError("host state: unknown record %r" % line)
     paths = list(paths or [])
@@ -110,6 +141,8 @@ def host_state(stdout, paths):
         user["groups"] = member or []
     return {
         "paths": [{"item": path, "stat": stat} for path, stat in zip(paths, stats)],
+        "sigs": dict((path, signature(stat)) for path, stat in zip(paths, stats)),
+        "service": service,
         "groups": groups,
         "user": user,
         "foreign_models": foreign,

@@ -61,6 +61,34 @@ def test_credential_files_and_their_user_names_never_the_hashes(tmp_path):
     assert host_state.files_not_in_place(paths, state, "nobody", group, "0640") == paths
 
 
+def test_signatures_of_files_directories_links_and_missing_paths(tmp_path):
+    import hashlib
+    conf = tmp_path / "vhost.conf"
+    conf.write_text("server {}\n")
+    os.chmod(conf, 0o644)
+    (tmp_path / "dir").mkdir()
+    os.chmod(tmp_path / "dir", 0o750)
+    os.symlink(str(conf), str(tmp_path / "enabled"))
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    os.chmod(empty, 0o640)
+    paths = [conf, tmp_path / "dir", tmp_path / "enabled", tmp_path / "missing", empty]
+    me = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid()).gr_name
+    sigs = _run(paths)["sigs"]
+    want = "file:%s:%s:0644:%s" % (me, group, hashlib.sha1(b"server {}\n").hexdigest())
+    assert sigs[str(conf)] == want
+    assert sigs[str(tmp_path / "dir")] == "directory:%s:%s:0750:" % (me, group)
+    # the link's own target (what ansible.builtin.file state=link compares), not followed
+    assert sigs[str(tmp_path / "enabled")] == "link:%s:%s:0777:%s" % (me, group, conf)
+    assert sigs[str(tmp_path / "missing")] == "missing"
+    # GNU stat calls an empty file "regular empty file": still a file, with the SHA-1 of no bytes
+    assert sigs[str(empty)] == "file:%s:%s:0640:%s" % (me, group, hashlib.sha1(b"").hexdigest())
+    conf.write_text("server { }\n")
+    assert _run(paths)["sigs"][str(conf)] != want
+    assert host_state.file_signature(None) == "missing"
+
+
 def test_nginx_unit_state_is_reported():
     state = _run([])
     assert set(state["nginx"]) == {"enabled", "active"}
@@ -69,5 +97,5 @@ def test_nginx_unit_state_is_reported():
 def test_unknown_records_are_refused():
     with pytest.raises(OllamaRoleError, match="unknown record"):
         host_state.host_state("bogus|x")
-    with pytest.raises(OllamaRoleError, match="expected 5"):
+    with pytest.raises(OllamaRoleError, match="expected 7"):
         host_state.host_state("file|regular file|root")

@@ -67,6 +67,35 @@ def test_paths_in_argument_order_with_the_stat_fields_the_checks_read(tmp_path):
     assert link["islnk"] and not link["isdir"] and link["lnk_source"] == str(tmp_path / "dir")
 
 
+def test_signatures_carry_owner_mode_and_content_so_a_changed_file_never_matches(tmp_path):
+    import hashlib
+    (tmp_path / "unit").write_text("[Unit]\n")
+    os.chmod(tmp_path / "unit", 0o644)
+    (tmp_path / "dir").mkdir()
+    os.chmod(tmp_path / "dir", 0o755)
+    os.symlink(str(tmp_path / "dir"), str(tmp_path / "link"))
+    paths = [tmp_path / "unit", tmp_path / "dir", tmp_path / "link", tmp_path / "missing"]
+    me, my_group = _me()
+    sigs = _run(tmp_path, paths)["sigs"]
+    want = "file:%s:%s:0644:%s" % (me, my_group, hashlib.sha1(b"[Unit]\n").hexdigest())
+    assert sigs[str(tmp_path / "unit")] == want
+    assert sigs[str(tmp_path / "dir")] == "directory:%s:%s:0755:" % (me, my_group)
+    assert sigs[str(tmp_path / "link")] == "link:%s:%s:0777:%s" % (me, my_group, tmp_path / "dir")
+    assert sigs[str(tmp_path / "missing")] == "missing"
+    # one byte more, or another mode: the template task runs again
+    (tmp_path / "unit").write_text("[Unit]\n#\n")
+    assert _run(tmp_path, paths)["sigs"][str(tmp_path / "unit")] != want
+    (tmp_path / "unit").write_text("[Unit]\n")
+    os.chmod(tmp_path / "unit", 0o664)
+    assert _run(tmp_path, paths)["sigs"][str(tmp_path / "unit")] != want
+
+
+def test_service_state_only_when_asked(tmp_path):
+    assert _run(tmp_path, [])["service"] == {"enabled": "", "active": ""}
+    state = host_state.host_state("service|enabled|active\ninstalled|", [])
+    assert state["service"] == {"enabled": "enabled", "active": "active"}
+
+
 def test_groups_user_and_membership(tmp_path):
     me, my_group = _me()
     state = _run(tmp_path, [], groups="%s localllm-no-such-group" % my_group)
