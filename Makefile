@@ -104,9 +104,11 @@ sanity: env ansible-test-shim
 	$(ENV) scripts/ansible-test.sh sanity --venv --python $(SANITY_PYTHON)
 
 # pytest exits 5 when it collects no tests; that is not a failure of this stage
-# the gateway's Lua routing tests run under LuaJIT (Debian packages luajit, lua-cjson)
+# the gateway's Lua routing tests run under LuaJIT (Debian packages luajit, lua-cjson); the registry tests under
+# Debian's docker-registry, unpacked into build/tools (scripts/ensure-registry.sh)
 unit: env
 	@scripts/ensure-lua.sh
+	@scripts/ensure-registry.sh >/dev/null
 	@dirs=(); for d in $(UNIT_DIRS); do [[ -d $$d ]] && dirs+=("$$d"); done; \
 	if [[ $${#dirs[@]} -eq 0 ]]; then echo "unit: no test directories"; exit 0; fi; \
 	rc=0; $(ENV) PYTHONPATH=$(BUILD)/collections pytest -p no:cacheprovider "$${dirs[@]}" || rc=$$?; \
@@ -145,7 +147,7 @@ demo-down: env
 
 # Fleet benchmarks (bench/fleet_bench.py): re-run cost, converge time for 1/3/6 servers, throughput for 1/2/3
 bench: env docker images standin
-	$(ENV) python bench/fleet_bench.py && $(ENV) python bench/routing_bench.py
+	$(ENV) python bench/fleet_bench.py && $(ENV) python bench/routing_bench.py && $(ENV) python bench/mirror_bench.py
 
 collection-build: env
 	$(ENV) scripts/check-collection-build.sh

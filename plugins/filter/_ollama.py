@@ -38,6 +38,8 @@ Host state (_ollama_host_state.py):
 Models (_ollama_models.py, _ollama_vram.py):
 
 - ``_ollama_models_errors``: problems with ollama_models / ollama_custom_models.
+- ``_ollama_mirror_checks``: the checks of ollama_model_mirror, one per rule (preflight).
+- ``_ollama_models_plan``: the models to apply, with the mirror name each one is pulled as (``source``).
 - ``_ollama_keep_models``: the names an exclusive model sync keeps.
 - ``_ollama_model_tiers_errors``: problems with ollama_model_tiers.
 
@@ -79,6 +81,8 @@ FILTERS = {
     "_ollama_host_state": host_state.host_state,
     "_ollama_account_in_place": host_state.account_in_place,
     "_ollama_models_errors": models.models_errors,
+    "_ollama_mirror_checks": models.mirror_checks,
+    "_ollama_models_plan": models.models_plan,
     "_ollama_keep_models": models.keep_models,
     "_ollama_model_tiers_errors": vram.tiers_errors,
     "_ollama_container_errors": container.container_errors,

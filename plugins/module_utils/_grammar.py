@@ -20,6 +20,10 @@ through plugins/plugin_utils/), so a name the role's preflight accepts is a name
   a server reports, sortable, pre-releases before the release) and ``parse_version_output`` (``ollama -v``).
 - URLs and addresses: ``strip_brackets`` (``[::1]`` -> ``::1``) and ``has_url_userinfo`` / ``URL_USERINFO_RE``
   (``scheme://user:secret@`` inside a value or a message).
+- Registry mirrors: ``mirror_url_problems`` / ``parse_mirror_url`` (``http[s]://host[:port]``, one verdict per
+  rule), ``has_registry_host`` and ``mirror_model_name`` (``llama3.1:8b`` -> ``<mirror>/library/llama3.1:8b``).
+  The standard library's urlsplit is not used for the verdict because it raises on some inputs (a bad port, an
+  unbalanced ``[``) that must become a message naming the rule.
 
 Pure Python (the standard library only), no Ansible imports: it runs wherever Python runs.
 """
@@ -247,3 +251,133 @@ def strip_brackets(address):
     """An address without the brackets of an IPv6 literal: ``[::1]`` -> ``::1``; other values unchanged."""
     address = str(address)
     return address[1:-1] if address.startswith('[') and address.endswith(']') else address
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Registry mirrors (ollama_model_mirror) and the names pulled through them
+# ---------------------------------------------------------------------------------------------------------------
+
+MIRROR_SCHEMES = ('http', 'https')
+_URL_SCHEME_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*)://')
+_DNS_LABEL_RE = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
+_IPV4_RE = re.compile(r'^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$')
+# The rules a mirror URL is checked against, in the order the role's preflight reports them.
+MIRROR_RULES = ('scheme', 'userinfo', 'path', 'query', 'host')
+
+
+class MirrorURL(collections.namedtuple('MirrorURL', ('scheme', 'host', 'port'))):
+    """A registry mirror: scheme (http/https), host (lower case) and port (None = the scheme's default)."""
+
+    __slots__ = ()
+
+    @property
+    def hostport(self):
+        """host[:port], the host part of the model names pulled through the mirror."""
+        return self.host if self.port is None else '%s:%d' % (self.host, self.port)
+
+    @property
+    def insecure(self):
+        """Ollama pulls from a plain-HTTP registry only with insecure: true."""
+        return self.scheme == 'http'
+
+
+def _host_problem(host):
+    """None for a DNS name or an IPv4 address that can be the host part of an Ollama model name, else the reason."""
+    if not host:
+        return 'there is no host name'
+    if host.startswith('['):
+        return ('an IPv6 address cannot be the host part of an Ollama model name (host/namespace/model:tag); '
+                'use a DNS name or an IPv4 address')
+    if host.lower() == DEFAULT_HOST:
+        return ('%s is upstream\'s registry itself, not a mirror; leave the variable empty to pull from it'
+                % DEFAULT_HOST)
+    ipv4 = _IPV4_RE.match(host)
+    if ipv4:
+        if any(int(octet) > 255 for octet in ipv4.groups()):
+            return '%r is not an IPv4 address' % host
+        return None
+    labels = host.rstrip('.').split('.')
+    if len(host) > 253 or not all(_DNS_LABEL_RE.match(label) for label in labels) or labels[-1].isdigit():
+        return ('%r is not a valid host name (labels of letters, digits and "-", separated by ".")' % host)
+    return None
+
+
+def mirror_url_problems(url):
+    """Check a registry mirror URL ``http[s]://host[:port]``. Returns {rule: problem or None} for every rule of
+    MIRROR_RULES (scheme, userinfo, path, query, host), so each rule can be reported on its own."""
+    problems = dict((rule, None) for rule in MIRROR_RULES)
+    text = '' if url is None else str(url).strip()
+    match = _URL_SCHEME_RE.match(text)
+    if not match:
+        problems['scheme'] = 'it does not start with http:// or https://'
+        # check the rest as if the scheme were there, so every other mistake is reported too
+        text = 'http://' + text
+    elif match.group(1).lower() not in MIRROR_SCHEMES:
+        problems['scheme'] = 'the scheme %r is not http or https' % match.group(1)
+    rest = text[text.index('://') + 3:]
+    # netloc ends at the first "/", "?" or "#" (RFC 3986); urlsplit would do the same, but it also raises on some
+    # inputs (a bad port, an unbalanced "["), which must become a message instead.
+    end = min([i for i in (rest.find('/'), rest.find('?'), rest.find('#')) if i >= 0] or [len(rest)])
+    netloc, tail = rest[:end], rest[end:]
+    if '@' in netloc:
+        problems['userinfo'] = ('it carries user info (user:password@); a mirror is read without credentials, and '
+                                'credentials in a URL end up in logs')
+        netloc = netloc.rsplit('@', 1)[1]
+    path = tail.split('?', 1)[0].split('#', 1)[0]
+    if path not in ('', '/'):
+        problems['path'] = ('it has the path %r; Ollama pulls host[:port]/namespace/model:tag, so a registry under '
+                            'a path cannot be used' % path)
+    if '?' in tail or '#' in tail:
+        problems['query'] = 'it has a query (?...) or a fragment (#...)'
+    host, port = netloc, None
+    if netloc.startswith('['):
+        host = netloc.split(']', 1)[0] + ']'
+    elif ':' in netloc:
+        host, port_text = netloc.rsplit(':', 1)
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            problems['host'] = 'the port %r is not a number from 1 to 65535' % port_text
+        else:
+            port = int(port_text)
+    if problems['host'] is None:
+        problems['host'] = _host_problem(host)
+    if problems['host'] is None and not HOST_RE.match(host if port is None else '%s:%d' % (host, port)):
+        problems['host'] = '%r cannot be the host part of an Ollama model name' % netloc
+    return problems
+
+
+def parse_mirror_url(url):
+    """MirrorURL of a valid mirror URL; raise ValueError naming the first problem otherwise."""
+    problems = mirror_url_problems(url)
+    for rule in MIRROR_RULES:
+        if problems[rule]:
+            raise ValueError('invalid registry mirror URL %r: %s' % (url, problems[rule]))
+    text = str(url).strip()
+    scheme, rest = text.split('://', 1)
+    netloc = rest.split('/', 1)[0]
+    host, dummy, port = netloc.partition(':')  # no IPv6 literal here: the host rule refuses them
+    return MirrorURL(scheme.lower(), host.lower().rstrip('.'), int(port) if port else None)
+
+
+def has_registry_host(raw):
+    """True when a (valid) model name names its registry host (``host/namespace/model[:tag]``, or a scheme);
+    ``llama3.1:8b`` and ``acme/coder:1b`` do not."""
+    parse_model_name(raw)
+    name = raw
+    if _SCHEME_RE.match(name):
+        return True
+    colon = name.rfind(':')
+    if colon > name.rfind('/'):
+        name = name[:colon]
+    return len(name.split('/')) == 3
+
+
+def mirror_model_name(raw, mirror):
+    """The name a model without a registry host is pulled as from ``mirror`` (a MirrorURL):
+    ``llama3.1:8b`` -> ``<host[:port]>/library/llama3.1:8b`` (namespace and model in lower case, as a registry
+    wants them). None for a name that names its host (pulled as
+    written). Raise ModelNameError for an invalid name."""
+    parsed = parse_model_name(raw)
+    if has_registry_host(raw):
+        return None
+    # a Docker v2 registry accepts lower-case repository names only; Ollama matches local names ignoring case
+    return '%s/%s/%s:%s' % (mirror.hostport, parsed.namespace.lower(), parsed.model.lower(), parsed.tag)

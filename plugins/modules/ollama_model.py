@@ -19,6 +19,10 @@ description:
   - With O(from) it builds a custom model through C(/api/create) (base model plus system prompt, template,
     parameters, messages, license) and rebuilds it only when C(/api/show) differs from what was asked for.
   - With O(sync) it removes every installed model that is not listed.
+  - With O(source) it pulls another name (a site mirror's C(host:port/namespace/model:tag)), presents it as O(name)
+    with C(/api/copy) and deletes O(source) again, so clients only ever see O(name).
+  - With O(push) it copies O(name) to a registry model name and pushes it there with C(/api/push), unless the
+    registry already has a manifest with the same digest (nothing is sent then).
   - A streamed pull counts as successful only when its last line is C({"status":"success"}); an error the registry
     reports inside the stream (HTTP 200) fails the task with the registry's message, and a stream that stops early
     is retried with backoff within the O(pull_timeout) budget.
@@ -65,6 +69,7 @@ options:
     description:
       - Allow pulling from a registry over plain HTTP (or with an unverified certificate), for private registries
         named like V(host:port/namespace/model:tag).
+      - Applies to the pull of O(source) and to O(push) too.
     type: bool
     default: false
   pull_timeout:
@@ -122,6 +127,29 @@ options:
     description:
       - License text of the custom model, a string or a list of strings.
     type: raw
+  source:
+    description:
+      - Pull this name instead of O(name) (for example V(mirror.example.internal:5000/library/llama3.1:8b), a site
+        mirror's copy of V(llama3.1:8b)), then present it as O(name) (C(/api/copy)) and delete O(source) again
+        (C(/api/delete)); the blobs stay, they belong to O(name) now.
+      - O(state=present) changes nothing when O(name) is installed (whatever its origin). O(state=latest) pulls
+        O(source) again and reports a change only when the digest of O(name) changed.
+      - O(insecure) applies to the pull of O(source). Requires O(name); not with O(from), O(sync) or O(state=absent).
+    type: str
+  push:
+    description:
+      - After O(name) is in place (pulled, created or already there), push it to this registry model name,
+        C(host[:port]/namespace/model:tag), for example V(127.0.0.1:5000/library/tinyllama:latest).
+      - Skipped, with no change, when the registry already has C(namespace/model:tag) with the manifest digest
+        O(name) has locally (one C(HEAD /v2/<namespace>/<model>/manifests/<tag>) with the Docker v2 C(Accept)
+        header, from where the module runs). Otherwise O(name) is copied to that name, C(/api/push) sends the
+        missing blobs and the manifest, the copy is deleted again, and the registry's digest is checked. A local
+        model that already had the registry name is kept, and now holds what was pushed.
+      - The registry is addressed over https, or over plain http (and without certificate checks) with
+        O(insecure=true). The Ollama server authenticates to the registry itself; the registry must accept its
+        pushes.
+      - Not with O(sync) or O(state=absent).
+    type: str
   sync:
     description:
       - List of model names to keep. Every installed model that is not in the list is removed.
@@ -169,6 +197,18 @@ EXAMPLES = r"""
       top_p: 0.9
       num_ctx: 8192
       stop: ["<|eot_id|>"]
+
+- name: Pull llama3.1:8b from the site mirror, clients see it as llama3.1:8b
+  localllm.ollama.ollama_model:
+    name: llama3.1:8b
+    source: mirror.example.internal:5000/library/llama3.1:8b
+    insecure: true
+
+- name: Seed a site mirror with a model this server has (skipped when the mirror has the same digest)
+  localllm.ollama.ollama_model:
+    name: llama3.1:8b
+    push: mirror.example.internal:5000/library/llama3.1:8b
+    insecure: true
 
 - name: Remove a model
   localllm.ollama.ollama_model:
@@ -243,6 +283,34 @@ differences:
   type: list
   elements: str
   sample: ["parameters.temperature", "system"]
+source:
+  description: The normalised O(source) name the model was (or would be) pulled as.
+  returned: when O(source) is given
+  type: str
+  sample: mirror.example.internal:5000/library/llama3.1:8b
+pushed:
+  description: What O(push) did.
+  returned: when O(push) is given
+  type: dict
+  contains:
+    name:
+      description: The normalised registry model name.
+      type: str
+      sample: mirror.example.internal:5000/library/llama3.1:8b
+    digest:
+      description: The manifest digest of O(name) (C(sha256:...)), the one the registry has after the push.
+      type: str
+      sample: sha256:a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72
+    registry_digest:
+      description: The digest the registry had for that name before (null when it had none).
+      type: str
+      sample: null
+    changed:
+      description: Whether a push ran (or would run, in check mode).
+      type: bool
+      sample: true
+  sample: {"name": "127.0.0.1:5000/library/tinyllama:latest", "digest": "sha256:a80c4f17acd5...",
+           "registry_digest": null, "changed": true}
 removed:
   description: Models that O(sync) removed (or would remove, in check mode).
   returned: when O(sync) is given
@@ -288,10 +356,12 @@ from ansible_collections.localllm.ollama.plugins.module_utils._api import (
     ollama_argument_spec,
     protect_url_credentials,
 )
-from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_key, parse_model_name
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import has_registry_host, model_key, parse_model_name
+from ansible_collections.localllm.ollama.plugins.module_utils._registry import RegistryClient, RegistryError
 
 CUSTOM_OPTIONS = ('from', 'system', 'template', 'parameters', 'messages', 'license')
 MAX_RETRY_DELAY = 60
+PATH_PUSH = '/api/push'
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -506,21 +576,24 @@ class ModelManager(object):
             return {'name': name, 'state': 'absent'}
         return {'name': name, 'state': 'present', 'digest': item.get('digest')}
 
-    def present(self, name, latest):
+    def present(self, name, latest, source=None):
         models = self.client.tags()
         before = self.client.find_model(name, models)
         after = before
+        origin = ' from %s' % source if source else ''
         if before is not None and not latest:
             self.result['msg'] = '%s is already present' % name
         elif self.module.check_mode:
             if before is None:
-                self.result.update(changed=True, msg='%s would be pulled' % name)
+                self.result.update(changed=True, msg='%s would be pulled%s' % (name, origin))
                 after = {'name': name, 'digest': None, 'size': None}
             else:
                 self.result['msg'] = ('check mode: %s is present; whether the registry has a newer digest cannot be '
                                       'known without pulling' % name)
         else:
-            res = self.pull(name)
+            res = self.pull(source or name)
+            if source:
+                self.present_as(source, name)
             after = self.client.find_model(name)
             if after is None:
                 self.fail('pull of %s reported success but /api/tags does not list it' % name)
@@ -528,15 +601,86 @@ class ModelManager(object):
             self.result.update(changed=changed, bytes=res['bytes'], duration=res['duration'],
                                attempts=res['attempts'])
             if before is None:
-                self.result['msg'] = 'pulled %s (%d bytes in %.1fs)' % (name, res['bytes'], res['duration'])
+                self.result['msg'] = 'pulled %s%s (%d bytes in %.1fs)' % (name, origin, res['bytes'], res['duration'])
             elif changed:
                 self.result['msg'] = 'updated %s from digest %s to %s' % (
                     name, (before.get('digest') or '')[:12], (after.get('digest') or '')[:12])
             else:
                 self.result['msg'] = '%s is already the newest digest %s' % (name, (after.get('digest') or '')[:12])
+            if source:
+                self.result['msg'] += '; presented as %s and %s deleted' % (name, source)
         self.result['model'] = _model_summary(after)
         if self.module._diff:
             self.result['diff'] = {'before': self._state(name, before), 'after': self._state(name, after)}
+
+    def present_as(self, source, name):
+        """Make the freshly pulled ``source`` available as ``name`` only: /api/copy, then /api/delete ``source``
+        (the blobs stay: the copy's manifest references them)."""
+        self.client.copy(source, name)
+        if self.client.find_model(name) is None:
+            self.fail('copy of %s to %s reported success but /api/tags does not list %s' % (source, name, name))
+        self.client.delete(source)
+
+    # -- push --------------------------------------------------------------------------------------------------
+    def push(self, name):
+        raw = self.params['push']
+        target = parse_model_name(raw)
+        target_name = target.short
+        insecure = self.params['insecure']
+        local = self.client.find_model(name)
+        report = {'name': target_name, 'digest': None, 'registry_digest': None, 'changed': False}
+        self.result['pushed'] = report
+        if local is None:
+            if self.module.check_mode and self.result.get('changed'):
+                report['changed'] = True
+                self.result['msg'] += '; %s would be pushed to %s' % (name, target_name)
+                return
+            self.fail('push: %s is not installed on %s, so there is nothing to push' % (name, self.client.base_url))
+        digest = 'sha256:' + (local.get('digest') or '')
+        report['digest'] = digest
+        scheme = target.scheme if raw.lower().startswith(('http://', 'https://')) else (
+            'http' if insecure else 'https')
+        repository = '%s/%s' % (target.namespace, target.model)
+        try:
+            registry = RegistryClient(self.module, '%s://%s' % (scheme, target.host),
+                                      validate_certs=not insecure, timeout=self.params['timeout'])
+            before = registry.manifest_digest(repository, target.tag)
+        except RegistryError as e:
+            self.fail('push: %s' % e, url=e.url, status=e.status)
+        report['registry_digest'] = before
+        if self.module._diff:
+            diff = self.result.setdefault('diff', {'before': {'name': name}, 'after': {'name': name}})
+            diff['before']['registry'] = {'name': target_name, 'digest': before}
+            diff['after']['registry'] = {'name': target_name, 'digest': digest}
+        if before == digest:
+            self.result['msg'] = '%s; the registry already has %s with digest %s, nothing pushed' % (
+                self.result.get('msg', ''), target_name, digest[7:19])
+            return
+        report['changed'] = True
+        self.result['changed'] = True
+        if self.module.check_mode:
+            self.result['msg'] += '; %s would be pushed to %s' % (name, target_name)
+            return
+        start = time.monotonic()
+        copied = False
+        if model_key(target_name) != model_key(name):
+            # /api/push pushes a local model by the name it has: give it the registry name for the push only
+            copied = self.client.find_model(target_name) is None
+            self.client.copy(name, target_name)
+        try:
+            push_stream(self.client, target_name, insecure, start + self.params['pull_timeout'])
+        finally:
+            if copied:
+                self.client.delete(target_name)
+        try:
+            after = registry.manifest_digest(repository, target.tag)
+        except RegistryError as e:
+            self.fail('push of %s reported success, but reading it back failed: %s' % (target_name, e),
+                      url=e.url, status=e.status)
+        if after != digest:
+            self.fail('push of %s reported success, but %s://%s has digest %s for %s:%s where %s has %s locally'
+                      % (target_name, scheme, target.host, after, repository, target.tag, name, digest))
+        self.result['msg'] += '; pushed %s to %s in %.1fs' % (name, target_name, time.monotonic() - start)
 
     # -- custom models -----------------------------------------------------------------------------------------
     def custom(self, name):
@@ -639,13 +783,70 @@ class ModelManager(object):
             if lic is not None and not isinstance(lic, str) and not (
                     isinstance(lic, list) and all(isinstance(x, str) for x in lic)):
                 self.fail('license must be a string or a list of strings')
+        source = self._checked_source(name)
+        if self.params['push'] is not None:
+            self._check_push()
         if self.params['state'] == 'absent':
             self.absent(name)
         elif self.params['from'] is not None:
             self.custom(name)
         else:
-            self.present(name, latest=self.params['state'] == 'latest')
+            self.present(name, latest=self.params['state'] == 'latest', source=source)
+        if source is not None:
+            self.result['source'] = source
+        if self.params['push'] is not None:
+            self.push(name)
         return self.result
+
+    def _checked_source(self, name):
+        """The normalised source name, or None; fails on a source that cannot work."""
+        raw = self.params['source']
+        if raw is None:
+            return None
+        if self.params['state'] == 'absent':
+            self.fail('source is for state present or latest; state: absent deletes %s whatever its origin' % name)
+        try:
+            parsed = parse_model_name(raw)
+        except ValueError as e:
+            self.fail('source: %s. Names look like host:port/namespace/model:tag' % e)
+        if parsed.scheme == 'http' and not self.params['insecure']:
+            self.fail('source %r uses http://; set insecure: true to pull from a plain-HTTP registry' % raw)
+        if parsed.key == model_key(name):
+            self.fail('source %r and name %r are the same model; leave source out to pull %s itself'
+                      % (raw, self.params['name'], name))
+        return parsed.short
+
+    def _check_push(self):
+        raw = self.params['push']
+        if self.params['state'] == 'absent':
+            self.fail('push is for state present or latest, not absent')
+        try:
+            parse_model_name(raw)
+        except ValueError as e:
+            self.fail('push: %s' % e)
+        if not has_registry_host(raw):
+            self.fail('push %r names no registry host; give host[:port]/namespace/model:tag, for example '
+                      '127.0.0.1:5000/library/tinyllama:latest' % raw)
+
+
+def push_stream(client, name, insecure, deadline):
+    """Streamed POST /api/push of the local model ``name``; the statuses it reported. Only a final
+    {"status": "success"} is success; an error inside the stream raises OllamaApiError with the registry's
+    message (and the Ollama URL)."""
+    operation = 'push model %s' % name
+    payload = {'model': name, 'stream': True}
+    if insecure:
+        payload['insecure'] = True
+    resp = client._open(operation, 'POST', PATH_PUSH, payload)
+    statuses = []
+    for obj in client._stream(operation, resp, client.url_for(PATH_PUSH), deadline):
+        status = obj.get('status', '')
+        if not statuses or statuses[-1] != status:
+            statuses.append(status)
+    if not statuses or statuses[-1] != 'success':
+        raise OllamaApiError(operation, client.url_for(PATH_PUSH), status=200, partial=True,
+                             message='last status was %r, not "success"' % (statuses[-1] if statuses else None))
+    return statuses[-20:]
 
 
 def main():
@@ -667,12 +868,14 @@ def main():
         )),
         'license': dict(type='raw'),
         'sync': dict(type='list', elements='str'),
+        'source': dict(type='str'),
+        'push': dict(type='str'),
     })
     module = AnsibleModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[('name', 'sync')] + [('sync', opt) for opt in CUSTOM_OPTIONS]
-        + CONNECTION_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=[('name', 'sync'), ('sync', 'source'), ('sync', 'push'), ('from', 'source')]
+        + [('sync', opt) for opt in CUSTOM_OPTIONS] + CONNECTION_MUTUALLY_EXCLUSIVE,
         required_one_of=[('name', 'sync')],
         required_together=CONNECTION_REQUIRED_TOGETHER,
         required_by=dict(CONNECTION_REQUIRED_BY, system='from', template='from', parameters='from',

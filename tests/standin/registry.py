@@ -12,6 +12,12 @@ CDN, a blob GET/HEAD is answered with 307 to the blob's URL on ANOTHER host name
 ranges). Real Ollama needs that redirect: it fails with `http: no Location header in response` on a 200
 (ollama-server.md "Checked against a real Ollama 0.32.15"). A manifest request whose Accept header does not name the
 Docker v2 manifest type gets distribution's 400 MANIFEST_INVALID. See README.md "Blob host".
+
+GET /standin/stats counts the blob bytes actually sent, for the mirror benchmark (bench/mirror_bench.py);
+--link-bps limits all blob bytes together (a shared link), --throttle-bps each request.
+Two other modes (README.md "Registry tools"): --files ROOT serves ROOT as a plain static file server with byte ranges
+(the blob host behind a distribution registry's redirect middleware); --write-bundle DIR NS/MODEL[:TAG] writes a
+fixture as a model bundle (upstream's OLLAMA_MODELS layout) without any network and exits.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ from ollama_standin.store import (MT_CONFIG, MT_LICENSE, MT_MANIFEST, MT_MODEL, 
                                   descriptor, manifest_bytes)
 
 BLOCK = 1 << 20
+DEFAULT_BUNDLE_HOST = "registry.ollama.ai"
 # Where distribution's storage driver keeps a blob; its redirect middleware sends clients to <baseurl> + this path.
 BLOB_PATH = "/docker/registry/v2/blobs/sha256/%s/%s/data"
 BLOB_PATH_RE = re.compile(r"/docker/registry/v2/blobs/sha256/([0-9a-f]{2})/([0-9a-f]{64})/data")
@@ -62,6 +69,28 @@ FIXTURES = {
         "parameters": {"stop": ["<|im_start|>", "<|im_end|>"], "temperature": 0.2},
     },
 }
+
+
+class Link:
+    """--link-bps: one rate for all blob bytes together (a site's shared internet link), unlike --throttle-bps, which
+    limits each request. Each piece reserves its transmission time on the link in turn."""
+
+    def __init__(self, bps):
+        self.bps = float(bps)
+        self.lock = threading.Lock()
+        self.free_at = 0.0
+
+    def take(self, n):
+        with self.lock:
+            now = time.monotonic()
+            self.free_at = max(self.free_at, now) + n / self.bps
+            wait = self.free_at - now  # the pieces reserved before this one, then this one's own time
+        time.sleep(wait)
+
+
+def new_stats():
+    """GET /standin/stats: blob bytes actually sent (ranges count what was sent), blob GETs, manifest GET/HEADs."""
+    return {"blob_bytes_served": 0, "blob_requests": 0, "manifest_requests": 0}
 
 
 class Blob:
@@ -101,6 +130,7 @@ class Registry:
         self.blobs = {}
         self.manifests = {}
         self.requests = []
+        self.stats = new_stats()
         for key in FIXTURES:
             self.build(key)
 
@@ -155,6 +185,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "standin-registry"
     registry = None
     throttle = 0
+    link = None  # Link (--link-bps) or None
     blob_url = ""  # "" = derive another host name from the request (blob_base); "direct" = serve blobs with 200
 
     def log_message(self, format, *args):  # noqa: A002
@@ -235,6 +266,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, json.dumps(reg.listing()).encode())
         if path == "/standin/requests":
             return self._send(200, json.dumps(reg.requests).encode())
+        if path == "/standin/stats":
+            with reg.lock:
+                return self._send(200, json.dumps(reg.stats).encode())
         m = re.fullmatch(r"/standin/bump/([^/]+)/([^/]+)/([^/]+)", path)
         if m and self.command == "POST":
             key = m.groups()
@@ -251,6 +285,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 # distribution tries to rewrite the manifest as schema1 for an old client; Ollama's config has no
                 # history, so that fails: 400 MANIFEST_INVALID (seen on Debian's docker-registry, issue 14)
                 return self._error(400, "MANIFEST_INVALID", "manifest invalid")
+            with reg.lock:
+                reg.stats["manifest_requests"] += 1
             return self._send(200, data, MT_MANIFEST, [("Docker-Content-Digest", "sha256:" + hashlib.sha256(data).hexdigest())])
         m = re.fullmatch(r"/v2/([^/]+)/([^/]+)/blobs/(sha256:[0-9a-f]{64})", path)
         if m and self.command in ("GET", "HEAD"):
@@ -279,11 +315,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if blob is None:
             return self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
         if isinstance(blob, bytes):
-            size = len(blob)
-        else:
-            size = blob.size
+            return self.send_ranged(len(blob), lambda start, end: [blob[start:end]], headers)
+        return self.send_ranged(blob.size, blob.chunks, headers)
+
+    def send_ranged(self, size, chunks, headers=()):
+        """200 or 206 (one `Range: bytes=a-[b]`) with chunks(start, end), throttled, counted in the stats."""
         start, end, status = 0, size, 200
         rng = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        if rng and int(rng.group(1)) >= size > 0:
+            return self._send(416, b"invalid range: failed to overlap\n", "text/plain; charset=utf-8",
+                              [("Content-Range", "bytes */%d" % size)])
         if rng:
             start = int(rng.group(1))
             end = min(size, int(rng.group(2)) + 1) if rng.group(2) else size
@@ -299,21 +340,98 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        chunks = [blob[start:end]] if isinstance(blob, bytes) else blob.chunks(start, end)
+        stats = self.registry.stats
+        with self.registry.lock:
+            stats["blob_requests"] += 1
         t0 = time.monotonic()
         sent = 0
         try:
-            for chunk in chunks:
+            for chunk in chunks(start, end):
                 for i in range(0, len(chunk), 65536):
                     piece = chunk[i:i + 65536]
+                    if self.link is not None:
+                        self.link.take(len(piece))
                     self.wfile.write(piece)
                     sent += len(piece)
+                    with self.registry.lock:
+                        stats["blob_bytes_served"] += len(piece)
                     if self.throttle:
                         ahead = sent / self.throttle - (time.monotonic() - t0)
                         if ahead > 0:
                             time.sleep(ahead)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+class FileRoot:
+    """--files ROOT: what FilesHandler serves, with the same lock and stats as a Registry."""
+
+    def __init__(self, root):
+        self.root = os.path.realpath(root)
+        self.lock = threading.Lock()
+        self.stats = new_stats()
+
+
+class FilesHandler(Handler):
+    """--files ROOT: a plain static file server (GET/HEAD, one byte range), the blob host that a distribution
+    registry's `redirect` storage middleware sends clients to (baseurl + /docker/registry/v2/blobs/...).
+
+    Written here rather than using `python3 -m http.server`, which has no byte ranges (Ollama downloads in ranges)."""
+    server_version = "standin-files"
+
+    def do_GET(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        path = urllib.parse.unquote(self.path.split("?")[0])
+        if path == "/standin/stats":
+            with self.registry.lock:
+                return self._send(200, json.dumps(self.registry.stats).encode())
+        if self.command not in ("GET", "HEAD"):
+            return self._send(405, b"405 method not allowed\n", "text/plain; charset=utf-8", [("Allow", "GET, HEAD")])
+        root = self.registry.root
+        full = os.path.realpath(os.path.join(root, path.lstrip("/")))
+        if not full.startswith(root + os.sep) or not os.path.isfile(full):
+            return self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
+        size = os.path.getsize(full)
+
+        def chunks(start, end):
+            with open(full, "rb") as f:
+                f.seek(start)
+                left = end - start
+                while left > 0:
+                    piece = f.read(min(BLOCK, left))
+                    if not piece:
+                        return
+                    left -= len(piece)
+                    yield piece
+        return self.send_ranged(size, chunks, [("Cache-Control", "public, max-age=31536000, immutable")])
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+
+def write_bundle(reg, directory, key, host):
+    """--write-bundle: the fixture as a model bundle (upstream's OLLAMA_MODELS layout), no network. Returns a summary."""
+    data = reg.manifests[key]
+    manifest = json.loads(data)
+    blobs_dir = os.path.join(directory, "blobs")
+    os.makedirs(blobs_dir, exist_ok=True)
+    for desc in [manifest["config"]] + manifest["layers"]:
+        blob = reg.blobs[desc["digest"]]
+        path = os.path.join(blobs_dir, desc["digest"].replace(":", "-"))
+        tmp = path + ".tmp"
+        with open(tmp, "wb") as f:
+            for chunk in ([blob] if isinstance(blob, bytes) else blob.chunks(0, blob.size)):
+                f.write(chunk)
+        os.replace(tmp, path)
+    mpath = os.path.join(directory, "manifests", host, *key)
+    os.makedirs(os.path.dirname(mpath), exist_ok=True)
+    with open(mpath + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(mpath + ".tmp", mpath)
+    return {"name": "%s/%s/%s:%s" % ((host,) + key), "manifest": os.path.relpath(mpath, directory),
+            "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "size": len(data) + sum(int(x["size"]) for x in [manifest["config"]] + manifest["layers"])}
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -329,21 +447,53 @@ def main(argv=None):
                    help="size of library/bigmodel's model layer in MiB (default 32)")
     p.add_argument("--throttle-bps", type=int, default=int(os.environ.get("OLLAMA_STANDIN_REGISTRY_THROTTLE_BPS", "0")),
                    help="limit blob downloads to this many bytes/s per request (0 = unlimited)")
+    p.add_argument("--link-bps", type=int, default=int(os.environ.get("OLLAMA_STANDIN_REGISTRY_LINK_BPS", "0")),
+                   help="limit all blob downloads together to this many bytes/s, a shared link (0 = unlimited)")
     p.add_argument("--blob-url", default=os.environ.get("OLLAMA_STANDIN_REGISTRY_BLOB_URL", ""), metavar="URL|direct",
                    help="answer blob requests with 307 to URL/docker/registry/v2/blobs/... (a host name the clients resolve "
                         "to this server); default: another name for the host the client used (localhost <-> 127.0.0.1, "
                         "a.b.c.d -> [::ffff:a.b.c.d]); 'direct' serves blobs with 200 (real Ollama cannot pull then)")
     p.add_argument("--bump", action="append", default=[], metavar="NS/MODEL:TAG",
                    help="start with this tag already bumped once (repeatable)")
+    p.add_argument("--files", metavar="ROOT",
+                   help="serve ROOT as a plain static file server instead (GET/HEAD, byte ranges): the blob host for a "
+                        "distribution registry's redirect middleware; --throttle-bps applies, GET /standin/stats counts")
+    p.add_argument("--write-bundle", nargs=2, metavar=("DIR", "NS/MODEL[:TAG]"),
+                   help="write this fixture (after --bump/--big-size-mb) as a model bundle into DIR and exit: "
+                        "manifests/<--bundle-host>/<ns>/<model>/<tag> and blobs/sha256-<hex>; prints a JSON summary")
+    p.add_argument("--bundle-host", default=DEFAULT_BUNDLE_HOST,
+                   help="host directory of the bundle's manifest (default %s)" % DEFAULT_BUNDLE_HOST)
     a = p.parse_args(argv)
+    Handler.throttle = a.throttle_bps
+    Handler.link = Link(a.link_bps) if a.link_bps > 0 else None
+    if a.files:
+        if not os.path.isdir(a.files):
+            p.error("--files: %s is not a directory" % a.files)
+        FilesHandler.registry = FileRoot(a.files)
+        srv = Server((a.host, a.port), FilesHandler)
+        sys.stderr.write("standin file server listening on %s:%d, serving %s\n" % (srv.server_address[:2] + (FilesHandler.registry.root,)))
+        sys.stderr.flush()
+        try:
+            srv.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        return 0
     reg = Registry(a.big_size_mb)
     for item in a.bump:
         m = re.fullmatch(r"([^/]+)/([^:]+):(.+)", item)
         if not m or m.groups() not in reg.manifests:
             p.error("unknown fixture %s" % item)
         reg.bump(m.groups())
+    if a.write_bundle:
+        m = re.fullmatch(r"([^/:]+)/([^/:]+)(?::([^/:]+))?", a.write_bundle[1])
+        key = m.groups()[:2] + (m.group(3) or "latest",) if m else None
+        if key not in reg.manifests:
+            p.error("unknown fixture %s (known: %s)" % (a.write_bundle[1], ", ".join("%s/%s:%s" % k for k in sorted(reg.manifests))))
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}", a.bundle_host):
+            p.error("--bundle-host: not a valid registry host: %r" % a.bundle_host)
+        print(json.dumps(write_bundle(reg, a.write_bundle[0], key, a.bundle_host)))
+        return 0
     Handler.registry = reg
-    Handler.throttle = a.throttle_bps
     if a.blob_url and a.blob_url != "direct":
         u = urllib.parse.urlsplit(a.blob_url)
         if u.scheme not in ("http", "https") or not u.hostname or u.path.strip("/") or u.query:

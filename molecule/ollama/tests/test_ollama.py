@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 import pytest
@@ -113,17 +114,42 @@ def _model_names(host):
     return sorted(model["name"] for model in tags["models"])
 
 
-def test_model_pulled_from_the_standin_registry(host):
-    assert "localhost:5000/library/tinyllama:latest" in _model_names(host)
+def test_model_pulled_through_the_mirror_is_listed_by_its_short_name(host):
+    # ollama_model_mirror: http://localhost:5000 (the stand-in registry in the container); ollama_models: [tinyllama]
+    names = _model_names(host)
+    assert "tinyllama:latest" in names
+    assert "localhost:5000/library/tinyllama:latest" not in names
+
+
+def test_the_short_name_answers_a_chat(host):
+    body = json.dumps({"model": "tinyllama:latest", "messages": [{"role": "user", "content": "hello"}],
+                       "stream": False})
+    answer = json.loads(host.check_output("curl -fsS %s/api/chat -d %s" % (API, shlex.quote(body))))
+    assert answer["done"] is True and answer["model"] == "tinyllama:latest"
+    assert answer["message"]["content"]
+
+
+def _server_requests(host, method, path):
+    # the stand-in's gin access lines on stdout, in the journal: [GIN] ... | POST    "/api/pull"
+    log = host.check_output("journalctl -u ollama --no-pager -o cat")
+    return len(re.findall(r'^\[GIN\] .*\| %s +"%s"$' % (method, re.escape(path)), log, re.M))
+
+
+def test_every_model_was_pulled_once(host):
+    # converge pulled each model once (tinyllama from the mirror, copied to its short name, the mirror's name
+    # deleted); the idempotence run and side_effect's converges found everything installed and pulled nothing.
+    assert _server_requests(host, "POST", "/api/pull") == 2
+    assert _server_requests(host, "POST", "/api/copy") == 1
+    assert _server_requests(host, "DELETE", "/api/delete") == 1
 
 
 def test_models_of_the_tier_chosen_by_vram(host):
     # converge.yml: deb12 sets ollama_model_tiers_vram_gib 11.5 (tier gpu-8g); deb13 detects 0 GiB (tier cpu).
     # tinyllama is in ollama_models and in tier gpu-8g; bigmodel (tier gpu-24g) fits neither host.
     if host.backend.get_hostname().endswith("deb12"):
-        expected = ["localhost:5000/acme/tinycoder:1b", "localhost:5000/library/tinyllama:latest"]
+        expected = ["localhost:5000/acme/tinycoder:1b", "tinyllama:latest"]
     else:
-        expected = ["localhost:5000/library/nomic-embed:latest", "localhost:5000/library/tinyllama:latest"]
+        expected = ["localhost:5000/library/nomic-embed:latest", "tinyllama:latest"]
     assert _model_names(host) == expected
 
 

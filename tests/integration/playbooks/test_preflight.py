@@ -108,6 +108,18 @@ def test_no_servers_fails(tmp_path):
     ({"ollama_kv_cache_type": "q3"}, "srv1", ["ollama_kv_cache_type"]),
     ({"ollama_port": 70000}, "srv1", ["ollama_port"]),
     ({"firewall_ssh_cidrs": ["10.0.0.1/8"]}, "srv1", ["firewall_ssh_cidrs", "10.0.0.1/8"]),
+    # issue 14: the site mirror is http[s]://host[:port], one message per broken rule
+    ({"ollama_model_mirror": "http://mirror.example.internal:5000/v2/library"}, "srv1",
+     ["ollama_model_mirror: no path", "the path '/v2/library'", "remove the path"]),
+    ({"ollama_model_mirror": "https://puller:S3cret@mirror.example.internal"}, "srv1",
+     ["ollama_model_mirror: no user:password@", "remove the user info"]),
+    ({"ollama_model_mirror": "ftp://mirror.example.internal"}, "srv1",
+     ["ollama_model_mirror: scheme is http or https", "'ftp' is not http or https"]),
+    ({"ollama_model_mirror": "http://mirror.example.internal:5000",
+      "ollama_models": ["tinyllama", "mirror.example.internal:5000/library/tinyllama:latest"]}, "srv1",
+     ["ollama_models[0] 'tinyllama' is pulled from ollama_model_mirror", "list the model once"]),
+    ({"ollama_install_method": "container", "ollama_model_bundles": ["/srv/bundles/tinyllama"]}, "srv1",
+     ["ollama_model_bundles imports model bundles", "this host uses container", "set ollama_model_mirror"]),
 ])
 def test_a_bad_role_input_fails_the_fleet_preflight(tmp_path, extra, host, words):
     rc, out = run_preflight(tmp_path, *FLEET, extra_vars=extra)
@@ -128,6 +140,53 @@ def test_a_backend_name_the_gateway_cannot_resolve_fails_the_fleet_preflight(tmp
     assert found, out
     assert "does not resolve to an IPv4 address on gw1" in out[found.start():]
     assert "Set gateway_backend_address" in out[found.start():]
+
+
+def test_a_good_mirror_passes_the_fleet_preflight(tmp_path):
+    rc, out = run_preflight(tmp_path, *FLEET, extra_vars={"ollama_model_mirror": "http://mirror.example.internal:5000",
+                                                          "ollama_models": ["llama3.1:8b", "acme/coder:1b"]})
+    assert rc == 0, out
+    assert "ollama_model_mirror: no path" in out  # the checks ran (loop labels), and passed
+
+
+def _bundle(tmp_path, damage=None):
+    """The stand-in registry's tinyllama fixture as a model bundle on the controller, optionally damaged."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "standin"))
+    import registry as standin_registry  # pylint: disable=import-outside-toplevel
+    directory = str(tmp_path / "bundles" / "tinyllama")
+    standin_registry.write_bundle(standin_registry.Registry(1), directory, ("library", "tinyllama", "latest"),
+                                  "registry.ollama.ai")
+    blobs = os.path.join(directory, "blobs")
+    biggest = max(os.listdir(blobs), key=lambda name: os.path.getsize(os.path.join(blobs, name)))
+    if damage == "missing":
+        os.remove(os.path.join(blobs, biggest))
+    elif damage == "corrupt":
+        with open(os.path.join(blobs, biggest), "r+b") as f:
+            f.seek(100)
+            f.write(b"X")
+    return directory, biggest
+
+
+@pytest.mark.parametrize("damage, words", [
+    ("missing", ["is missing", "copy the whole bundle again or export it again"]),
+    ("corrupt", ["content hashes to", "the file is corrupt"]),
+])
+def test_a_damaged_model_bundle_fails_the_fleet_preflight(tmp_path, damage, words):
+    directory, blob = _bundle(tmp_path, damage)
+    rc, out = run_preflight(tmp_path, *FLEET, extra_vars={"ollama_model_bundles": [directory]})
+    assert rc != 0, out
+    found = re.search(r"^failed: \[srv1 -> localhost\] \(item=%s\)" % re.escape(directory), out, re.M)
+    assert found, out
+    fatal = out[found.start():]
+    for word in words + [blob]:
+        assert word in fatal, (word, fatal[:3000])
+
+
+def test_a_good_model_bundle_passes_the_fleet_preflight(tmp_path):
+    directory, dummy = _bundle(tmp_path)
+    rc, out = run_preflight(tmp_path, *FLEET, extra_vars={"ollama_model_bundles": [directory]})
+    assert rc == 0, out
+    assert "Verify the model bundles on the controller" in out
 
 
 def test_firewall_preflight_only_where_the_firewall_runs(tmp_path):

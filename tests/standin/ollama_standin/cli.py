@@ -262,6 +262,18 @@ def cmd_pull(client, args):
     return 0
 
 
+def cmd_push(client, args):
+    """ollama push [--insecure] NAME: the progress as pull shows it, then `success`."""
+    insecure = "--insecure" in args
+    names_ = [a for a in args if not a.startswith("-")]
+    if len(names_) != 1:
+        raise CliError('accepts 1 arg(s), received %d' % len(names_))
+    state = {}
+    for obj in client.stream("/api/push", {"model": names_[0], "insecure": insecure}):
+        _progress(obj, state)
+    return 0
+
+
 def cmd_rm(client, args):
     if not args:
         raise CliError("requires at least 1 arg(s), only received 0")
@@ -501,7 +513,7 @@ def main(argv=None):
                 return 0
             from . import server
             return server.serve()
-        handlers = {"list": cmd_list, "ls": cmd_list, "ps": cmd_ps, "pull": cmd_pull, "rm": cmd_rm, "cp": cmd_cp,
+        handlers = {"list": cmd_list, "ls": cmd_list, "ps": cmd_ps, "pull": cmd_pull, "push": cmd_push, "rm": cmd_rm, "cp": cmd_cp,
                     "show": cmd_show, "create": cmd_create, "run": cmd_run, "stop": cmd_stop}
         if cmd not in handlers:
             sys.stderr.write('Error: unknown command "%s" for "ollama"\n' % cmd)

@@ -9,6 +9,7 @@ import json
 import os
 import random
 import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -176,11 +177,14 @@ def _request_url_and_host(u):
     return dial, u.netloc.rpartition("@")[2]
 
 
-def http_get(url, headers=None, timeout=30, method="GET", check_redirect=None, _via=0):
+def http_get(url, headers=None, timeout=30, method="GET", check_redirect=None, _via=0, body=None):
     """One request through the proxy Go would choose; follows redirects like net/http's Client.
 
     check_redirect(next_url, via) is Go's Client.CheckRedirect: it returns None to follow, "stop" for
-    http.ErrUseLastResponse (the redirect response itself is returned), or raises PullError."""
+    http.ErrUseLastResponse (the redirect response itself is returned), or raises PullError.
+    body (bytes or an iterable of bytes, for push; give Content-Length in headers for an iterable) is sent as is. A
+    request with a body is never redirected: the redirect answer is returned, as Go does for a body it cannot rewind
+    (upstream's uploads stream the blob file); the registries we talk to answer uploads with 202/201."""
     u = urllib.parse.urlsplit(url)
     proxy = proxy_for(url)
     hdrs = {"User-Agent": "ollama/%s (amd64 linux) Go/go1.24.0" % _version()}
@@ -198,23 +202,23 @@ def http_get(url, headers=None, timeout=30, method="GET", check_redirect=None, _
             if u.scheme == "https":
                 conn = http.client.HTTPSConnection(proxy.hostname, pport, timeout=timeout)
                 conn.set_tunnel(u.hostname, port, headers=auth)
-                conn.request(method, path, headers=hdrs)
+                conn.request(method, path, body=body, headers=hdrs)
             else:
                 conn = http.client.HTTPConnection(proxy.hostname, pport, timeout=timeout)
                 hdrs.update(auth)
-                conn.request(method, url, headers=hdrs)
+                conn.request(method, url, body=body, headers=hdrs)
         else:
             cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
             dial, host_header = _request_url_and_host(u)
             conn = cls(dial, port, timeout=timeout)
             if dial != u.hostname:
                 hdrs["Host"] = host_header
-            conn.request(method, path, headers=hdrs)
+            conn.request(method, path, body=body, headers=hdrs)
         resp = conn.getresponse()
     except (OSError, http.client.HTTPException) as e:
         raise PullError('%s "%s": %s' % (method.capitalize(), url, _go_net_error(e, u.hostname, port, proxy)))
     loc = resp.getheader("Location", "")
-    if resp.status in (301, 302, 303, 307, 308) and loc:
+    if resp.status in (301, 302, 303, 307, 308) and loc and body is None:
         nxt = urllib.parse.urljoin(url, loc)
         if check_redirect is not None:
             if check_redirect(nxt, _via + 1) == "stop":
@@ -228,6 +232,8 @@ def http_get(url, headers=None, timeout=30, method="GET", check_redirect=None, _
 
 
 def _go_net_error(e, host, port, proxy):
+    if isinstance(e, ssl.SSLError) and getattr(e, "reason", None) in _PLAIN_HTTP_SSL_REASONS:
+        return _errtext(e)
     if proxy is not None:
         return "proxyconnect tcp: dial tcp %s:%s: %s" % (proxy.hostname, proxy.port or 80, _errtext(e))
     if isinstance(e, socket.gaierror):
@@ -235,7 +241,14 @@ def _go_net_error(e, host, port, proxy):
     return "dial tcp %s:%s: %s" % (host, port, _errtext(e))
 
 
+# OpenSSL's reasons for a TLS handshake that got a plain-HTTP answer (its record header reads "HTTP/")
+_PLAIN_HTTP_SSL_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
+
+
 def _errtext(e):
+    if isinstance(e, ssl.SSLError) and getattr(e, "reason", None) in _PLAIN_HTTP_SSL_REASONS:
+        # Go's transport recognises the HTTP answer in the TLS record header (an https URL for an http registry)
+        return "http: server gave HTTP response to HTTPS client"
     if isinstance(e, ConnectionRefusedError):
         return "connect: connection refused"
     if isinstance(e, socket.timeout):

@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.parse
 
-from . import VERSION, envconfig, generate, log, middleware, names, pull, store as store_mod
+from . import VERSION, envconfig, generate, log, middleware, names, pull, push, store as store_mod
 from .store import GoError
 
 
@@ -382,11 +382,16 @@ class App:
         raw = body.get("model") or body.get("name") or ""
         if not raw:
             raise ApiError(400, "model is required")
-        m = self.model_or_404(raw)
+        insecure = bool(body.get("insecure"))
 
         def produce(emit):
-            emit({"status": "retrieving manifest"})
-            raise pull.PullError("push is not supported by the ollama stand-in (%s)" % m.name.display_shortest())
+            # PushHandler: getExistingName, then PushModel; every failure is reported in the stream (§5.1)
+            n = names.parse_valid(raw)
+            if n is None:
+                emit({"status": "retrieving manifest"})
+                emit({"status": "couldn't retrieve manifest"})
+                raise pull.PullError("invalid model name")
+            push.push_model(self.store, n, insecure, emit)
         self.stream_or_wait(req, body.get("stream", True) is not False, produce)
 
     def h_show(self, req, _ignored):

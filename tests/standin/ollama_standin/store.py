@@ -151,8 +151,17 @@ class Store:
             return f.read()
 
     def delete(self, name, prune=True):
+        """Removes the manifest and, with ``prune``, its own blobs that no other manifest uses (upstream's
+        Manifest.RemoveLayers). Other unreferenced blobs stay: they may belong to a pull that has not written its
+        manifest yet; the start-up prune (PruneLayers) is what removes those."""
         with _lock:
             path = self.manifest_path(name)
+            try:
+                with open(path, "rb") as f:
+                    m = json.loads(f.read())
+                own = {m.get("config", {}).get("digest", "")} | {layer.get("digest", "") for layer in m.get("layers", [])}
+            except (OSError, ValueError):
+                own = set()
             os.remove(path)
             d = os.path.dirname(path)
             while d != self.manifests:
@@ -162,7 +171,13 @@ class Store:
                     break
                 d = os.path.dirname(d)
             if prune:
-                self.prune()
+                used = self.used_digests()
+                for digest in sorted(own - used - {""}):
+                    try:
+                        os.remove(self.blob_path(digest))
+                    except OSError as e:
+                        if e.errno != errno.ENOENT:
+                            raise
 
     def used_digests(self):
         used = set()

@@ -166,15 +166,16 @@ def make_server(ollama_bin, tmp_path):
         s.stop()
 
 
-def start_registry(*args):
-    """tests/standin/registry.py on a free loopback port (extra command-line ARGS), once it answers /v2/."""
+def start_registry(*args, ready="/v2/", env=None):
+    """tests/standin/registry.py on a free loopback port (extra command-line ARGS), once it answers READY with 200
+    (`--files ROOT` has no /v2/: use ready="/standin/stats")."""
     port = free_port()
     p = Proc([sys.executable, os.path.join(STANDIN, "registry.py"), "--host", "127.0.0.1", "--port", str(port)]
-             + list(args), dict(os.environ))
+             + list(args), dict(os.environ, **(env or {})))
     deadline = time.monotonic() + 20
     while True:
         try:
-            status, _ignored, _ignored = http_req(port, "GET", "/v2/", timeout=2)
+            status, _ignored, _ignored = http_req(port, "GET", ready, timeout=2)
             if status == 200:
                 break
         except OSError:

@@ -179,3 +179,25 @@ def test_scheduler_never_loads_more_than_max_loaded_models(monkeypatch):
     waiter.join(2)
     assert got and [e.key for e in scheduler.running()] == [("b", "sha256:b")]
     scheduler.release(got[0], None)
+
+
+def test_delete_removes_only_the_models_own_unshared_blobs(tmp_path):
+    """Upstream's Manifest.RemoveLayers: a delete removes the deleted model's blobs that no other manifest uses, and
+    leaves every other blob, e.g. the finished blobs of a pull that has not written its manifest yet."""
+    from ollama_standin import store as store_mod
+    st = store_mod.Store(str(tmp_path))
+    os.makedirs(st.blobs)
+    shared = store_mod.descriptor("application/vnd.ollama.image.model", b"shared weights")
+    own = store_mod.descriptor("application/vnd.ollama.image.params", b'{"own": 1}')
+    config = store_mod.descriptor("application/vnd.docker.container.image.v1+json", b"{}")
+    for data in (b"shared weights", b'{"own": 1}', b"{}"):
+        st.write_blob(data)
+    in_flight = st.write_blob(b"blob of a pull still running")
+    a = names.parse_valid("example.com/library/a:1")
+    b = names.parse_valid("example.com/library/b:1")
+    st.write_manifest(a, store_mod.manifest_bytes(config, [shared, own]))
+    st.write_manifest(b, store_mod.manifest_bytes(config, [shared]))
+    st.delete(a)
+    assert not st.has_blob(own["digest"])
+    assert st.has_blob(shared["digest"]) and st.has_blob(config["digest"])
+    assert st.has_blob(in_flight)

@@ -23,8 +23,8 @@ def test_the_role_filters_are_internal_and_in_one_file():
         "_ollama_account_in_place", "_ollama_arch", "_ollama_archive_name", "_ollama_archive_plan", "_ollama_connect_url",
         "_ollama_container_errors", "_ollama_container_guard", "_ollama_container_port", "_ollama_container_tag",
         "_ollama_env_split", "_ollama_expected_checksums", "_ollama_host_state", "_ollama_keep_models",
-        "_ollama_managed_dirs",
-        "_ollama_model_tiers_errors", "_ollama_models_errors", "_ollama_path_parents", "_ollama_service_env",
+        "_ollama_managed_dirs", "_ollama_mirror_checks",
+        "_ollama_model_tiers_errors", "_ollama_models_errors", "_ollama_models_plan", "_ollama_path_parents", "_ollama_service_env",
         "_ollama_settings_errors", "_ollama_systemd_env", "_ollama_systemd_envfile", "_ollama_systemd_path",
         "_ollama_version_errors", "_ollama_version_parse",
     ]

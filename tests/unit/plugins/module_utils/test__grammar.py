@@ -250,3 +250,46 @@ def test_redaction_uses_the_same_userinfo_pattern():
 @pytest.mark.parametrize("address, bare", [("[::1]", "::1"), ("::1", "::1"), ("127.0.0.1", "127.0.0.1"), ("[x", "[x")])
 def test_strip_brackets(address, bare):
     assert strip_brackets(address) == bare
+
+
+# --- registry mirrors (issue 14) ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("url, scheme, hostport, insecure", [
+    ("http://mirror.example.internal:5000", "http", "mirror.example.internal:5000", True),
+    ("HTTPS://Mirror.Example.Internal/", "https", "mirror.example.internal", False),
+    ("http://10.0.0.5:5000/", "http", "10.0.0.5:5000", True),
+])
+def test_parse_mirror_url(url, scheme, hostport, insecure):
+    mirror = grammar.parse_mirror_url(url)
+    assert (mirror.scheme, mirror.hostport, mirror.insecure) == (scheme, hostport, insecure)
+
+
+@pytest.mark.parametrize("url, rule", [
+    ("ftp://m", "scheme"), ("m:5000", "scheme"), ("http://u:p@m", "userinfo"), ("http://m/v2", "path"),
+    ("http://m?a", "query"), ("http://m#a", "query"), ("http://m:65536", "host"), ("http://m:", "host"),
+    ("http://[::1]:5000", "host"), ("http://[::1", "host"), ("http://", "host"), ("http://a..b", "host"),
+    ("http://registry.ollama.ai", "host"), ("http://1.2.3", "host"),
+])
+def test_mirror_url_problems_name_the_rule(url, rule):
+    problems = grammar.mirror_url_problems(url)
+    assert problems[rule], problems
+    with pytest.raises(ValueError, match="invalid registry mirror URL"):
+        grammar.parse_mirror_url(url)
+
+
+@pytest.mark.parametrize("name, has_host, mirrored", [
+    ("llama3.1:8b", False, "m:5000/library/llama3.1:8b"),
+    ("tinyllama", False, "m:5000/library/tinyllama:latest"),
+    ("acme/Coder:1B", False, "m:5000/acme/coder:1B"),
+    ("registry.ollama.ai/library/x:1", True, None),
+    ("localhost:5000/library/x", True, None),
+    ("https://h.example/ns/x:1", True, None),
+])
+def test_mirror_model_name(name, has_host, mirrored):
+    mirror = grammar.parse_mirror_url("http://m:5000")
+    assert grammar.has_registry_host(name) is has_host
+    assert grammar.mirror_model_name(name, mirror) == mirrored
+
+
+def test_mirror_model_name_refuses_invalid_names():
+    with pytest.raises(grammar.ModelNameError):
+        grammar.mirror_model_name("a/b/c/d", grammar.parse_mirror_url("http://m:5000"))
