@@ -13,26 +13,22 @@ role, so the mirror stores a model under the name the servers ask for):
   qualified name is dropped).
 - ``_model_mirror_model_errors``: one message per entry of model_mirror_models that is not a model name, or that
   would land on the same registry name as an earlier entry.
+- ``_model_mirror_upload_url_error``: the message localllm.ollama.ollama_registry_model would give for
+  model_mirror_upload_url ('' when it is empty or good).
 """
 
 from __future__ import annotations
 
-from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_name_error, parse_model_name
+from ansible_collections.localllm.ollama.plugins.module_utils._grammar import model_name_error, registry_repository
+from ansible_collections.localllm.ollama.plugins.module_utils._registry import registry_base_url_error
 from ansible_collections.localllm.ollama.plugins.plugin_utils._filters import filter_table
-
-
-def _mirror_path(name):
-    """(repository, reference) of ``name`` in the mirror: namespace/model in lower case (a Docker v2 registry
-    accepts lower-case repository names only; Ollama matches local names ignoring case), the tag as given."""
-    parsed = parse_model_name(name)
-    return "%s/%s" % (parsed.namespace.lower(), parsed.model.lower()), parsed.tag
 
 
 def seed(models):
     """The seeding plan of ``model_mirror_models`` (a list of names; preflight has checked them)."""
     out = []
     for name in models or []:
-        repository, reference = _mirror_path(name)
+        repository, reference = registry_repository(name)
         out.append({"source": name, "repository": repository, "reference": reference,
                     "mirror_name": "%s:%s" % (repository, reference)})
     return out
@@ -49,13 +45,21 @@ def model_errors(models):
         if problem:
             errors.append("model_mirror_models[%d]: %s" % (index, problem))
             continue
-        target = "%s:%s" % _mirror_path(name)
+        target = "%s:%s" % registry_repository(name)
         if target in seen:
             errors.append("model_mirror_models[%d] (%r) and model_mirror_models[%d] (%r) both become %r in the "
                           "mirror; list the model once" % (seen[target][0], seen[target][1], index, name, target))
         else:
             seen[target] = (index, name)
     return errors
+
+
+def upload_url_error(url):
+    """'' when ``url`` (model_mirror_upload_url) is empty or a registry URL ollama_registry_model accepts, else the
+    module's own message, so preflight and the upload apply one rule."""
+    if not url:
+        return ""
+    return registry_base_url_error(url) or ""
 
 
 class FilterModule(object):
@@ -65,4 +69,5 @@ class FilterModule(object):
         return filter_table({
             "_model_mirror_seed": seed,
             "_model_mirror_model_errors": model_errors,
+            "_model_mirror_upload_url_error": upload_url_error,
         })

@@ -371,13 +371,20 @@ def has_registry_host(raw):
     return len(name.split('/')) == 3
 
 
+def registry_repository(raw):
+    """(repository, tag) under which a registry stores model ``raw``: ``llama3.1:8b`` -> (``library/llama3.1``,
+    ``8b``). Namespace and model in lower case: a Docker v2 registry accepts lower-case repository names only, and
+    Ollama matches local names ignoring case. The registry host of a fully qualified name is not part of it.
+    Raise ModelNameError for an invalid name."""
+    parsed = parse_model_name(raw)
+    return '%s/%s' % (parsed.namespace.lower(), parsed.model.lower()), parsed.tag
+
+
 def mirror_model_name(raw, mirror):
     """The name a model without a registry host is pulled as from ``mirror`` (a MirrorURL):
     ``llama3.1:8b`` -> ``<host[:port]>/library/llama3.1:8b`` (namespace and model in lower case, as a registry
     wants them). None for a name that names its host (pulled as
     written). Raise ModelNameError for an invalid name."""
-    parsed = parse_model_name(raw)
     if has_registry_host(raw):
         return None
-    # a Docker v2 registry accepts lower-case repository names only; Ollama matches local names ignoring case
-    return '%s/%s/%s:%s' % (mirror.hostport, parsed.namespace.lower(), parsed.model.lower(), parsed.tag)
+    return '%s/%s:%s' % ((mirror.hostport,) + registry_repository(raw))

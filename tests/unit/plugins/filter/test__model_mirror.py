@@ -64,3 +64,19 @@ def test_two_names_for_one_mirror_name_are_refused():
 
 def test_not_a_list_is_refused():
     assert "must be a list" in FILTERS["_model_mirror_model_errors"]("llama3.1:8b")[0]
+
+
+@pytest.mark.parametrize("url", ["", "https://mirror.example.com", "http://127.0.0.1:5000/"])
+def test_good_or_empty_upload_urls_have_no_error(url):
+    assert _model_mirror.upload_url_error(url) == ""
+
+
+@pytest.mark.parametrize("url, words", [
+    ("https://mirror.example.com/v2", "has a path, query or fragment"),
+    ("https://seeder:pw@mirror.example.com", "carries user info"),
+    ("mirror.example.com", "must be http://host[:port]"),
+])
+def test_bad_upload_urls_get_the_upload_modules_message(url, words):
+    message = _model_mirror.upload_url_error(url)
+    assert words in message
+    assert "pw@" not in message

@@ -293,3 +293,12 @@ def test_mirror_model_name(name, has_host, mirrored):
 def test_mirror_model_name_refuses_invalid_names():
     with pytest.raises(grammar.ModelNameError):
         grammar.mirror_model_name("a/b/c/d", grammar.parse_mirror_url("http://m:5000"))
+
+
+@pytest.mark.parametrize('raw, expected', [
+    ('llama3.1:8b', ('library/llama3.1', '8b')),
+    ('Acme/Coder', ('acme/coder', 'latest')),
+    ('registry.example.com:5000/team/model:v1', ('team/model', 'v1')),
+])
+def test_registry_repository_is_lower_case_namespace_and_model(raw, expected):
+    assert grammar.registry_repository(raw) == expected
