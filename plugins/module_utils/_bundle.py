@@ -191,13 +191,19 @@ def select(models, names, root, label='bundle', skipped=None):
     return chosen
 
 
+def _blocks(f):
+    """The file object's content in READ_SIZE blocks (a blob is never read into memory whole)."""
+    while True:
+        block = f.read(READ_SIZE)
+        if not block:
+            return
+        yield block
+
+
 def hash_file(path):
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
-        while True:
-            block = f.read(READ_SIZE)
-            if not block:
-                break
+        for block in _blocks(f):
             digest.update(block)
     return 'sha256:' + digest.hexdigest()
 
@@ -283,10 +289,7 @@ def _write_atomic(directory, final, uid, gid, source=None, data=None, expect=Non
                 digest.update(data)
             else:
                 with open(source, 'rb') as src:
-                    while True:
-                        block = src.read(READ_SIZE)
-                        if not block:
-                            break
+                    for block in _blocks(src):
                         digest.update(block)
                         out.write(block)
             out.flush()

@@ -28,20 +28,7 @@ from ansible_collections.localllm.ollama.plugins.module_utils._bundle import (
     verify,
 )
 
-from bundle_test_helpers import STANDIN, TINYCODER, TINYLLAMA, blob_of, corrupt, fixture_registry, tree, write_bundle
-
-
-@pytest.fixture(scope='session')
-def pristine(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp('pristine') / 'bundle')
-    return directory, write_bundle(directory, [TINYLLAMA, TINYCODER])
-
-
-@pytest.fixture
-def bundle(pristine, tmp_path):
-    directory = str(tmp_path / 'bundle')
-    shutil.copytree(pristine[0], directory)
-    return directory
+from bundle_test_helpers import STANDIN, TINYLLAMA, blob_of, corrupt, fixture_registry, tree, write_bundle
 
 
 def test_read_store_names_and_digests(bundle, pristine):

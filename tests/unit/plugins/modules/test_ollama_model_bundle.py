@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 
 import pytest
@@ -14,19 +13,6 @@ import pytest
 from ansible_collections.localllm.ollama.plugins.modules import ollama_model_bundle
 from bundle_test_helpers import TINYCODER, TINYLLAMA, blob_of, corrupt, tree, write_bundle
 from ollama_test_helpers import run_module
-
-
-@pytest.fixture(scope='module')
-def pristine(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp('pristine') / 'bundle')
-    return directory, write_bundle(directory, [TINYLLAMA, TINYCODER])
-
-
-@pytest.fixture
-def bundle(pristine, tmp_path):
-    directory = str(tmp_path / 'bundle')
-    shutil.copytree(pristine[0], directory)
-    return directory
 
 
 def run(args, **kw):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -25,19 +24,6 @@ from bundle_test_helpers import STANDIN, TINYCODER, TINYLLAMA, blob_of, corrupt,
 from ollama_test_helpers import run_module
 
 ACCEPT = {'Accept': 'application/vnd.docker.distribution.manifest.v2+json'}
-
-
-@pytest.fixture(scope='module')
-def pristine(tmp_path_factory):
-    directory = str(tmp_path_factory.mktemp('pristine') / 'bundle')
-    return directory, write_bundle(directory, [TINYLLAMA, TINYCODER])
-
-
-@pytest.fixture
-def bundle(pristine, tmp_path):
-    directory = str(tmp_path / 'bundle')
-    shutil.copytree(pristine[0], directory)
-    return directory
 
 
 @pytest.fixture

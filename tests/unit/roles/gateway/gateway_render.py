@@ -3,19 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Render the gateway role's real templates with ansible-playbook (role defaults + vars + the given overrides).
 
-ansible.builtin.template semantics (trim_blocks, ansible filters, lazy role vars) come for free this way."""
+ansible.builtin.template semantics come for free this way (tests/unit/roles/role_render.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import subprocess
-import sys
 
-import yaml
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+from ansible_collections.localllm.ollama.tests.unit.roles.role_render import REPO, render_role_template
 # GATEWAY_ROLE_DIR: render another copy of the role (e.g. `git archive HEAD roles/gateway` for a before/after check)
 ROLE = os.environ.get("GATEWAY_ROLE_DIR") or os.path.join(REPO, "roles", "gateway")
 _CACHE = {}
@@ -35,30 +31,10 @@ def render(tmp_path, template="ollama-gateway.conf.j2", bootstrap=False, **overr
 
 
 def _render(tmp_path, template, bootstrap, overrides):
-    out = tmp_path / ("rendered-" + template.replace(".j2", ""))
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "Role defaults", "ansible.builtin.include_vars": os.path.join(ROLE, "defaults", "main.yml")},
-            {"name": "Role vars", "ansible.builtin.include_vars": os.path.join(ROLE, "vars", "main.yml")},
-            {"name": "Render", "ansible.builtin.copy": {
-                "content": "{{ lookup('ansible.builtin.template', '%s') }}" % os.path.join(ROLE, "templates", template),
-                "dest": str(out), "mode": "0600"}},
-        ],
-    }]
-    path = tmp_path / "render.yml"
-    path.write_text(yaml.safe_dump(playbook))
     variables = dict(BASE, __gateway_bootstrap=bootstrap)
     variables.update(overrides)
-    extra = tmp_path / "extra.json"
-    extra.write_text(json.dumps(variables))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", "ansible_python_interpreter=%s" % sys.executable, "-e", "@%s" % extra, str(path)],
-                            capture_output=True, text=True, cwd=REPO, check=False, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out.read_text()
+    out = tmp_path / ("rendered-" + template.replace(".j2", ""))
+    return render_role_template(tmp_path, ROLE, template, variables, out).read_text()
 
 
 class NginxMap:

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,8 +20,8 @@ import pytest
 import yaml
 
 from ansible_collections.localllm.ollama.tests.support.distribution import registry_binary
+from ansible_collections.localllm.ollama.tests.unit.roles.role_render import REPO, render_role_template
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 ROLE = os.path.join(REPO, "roles", "model_mirror")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the check runs the registry as another user (runuser: root only)")
@@ -36,29 +34,9 @@ def binary():
 
 def _render(tmp_path, template, **overrides):
     """roles/model_mirror/templates/<template> rendered by ansible-playbook with the role's defaults and vars."""
-    out = tmp_path / template.replace(".j2", "")
-    playbook = [{
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [
-            {"name": "Role defaults", "ansible.builtin.include_vars": os.path.join(ROLE, "defaults", "main.yml")},
-            {"name": "Role vars", "ansible.builtin.include_vars": os.path.join(ROLE, "vars", "main.yml")},
-            {"name": "Render", "ansible.builtin.copy": {
-                "content": "{{ lookup('ansible.builtin.template', '%s') }}" % os.path.join(ROLE, "templates", template),
-                "dest": str(out), "mode": "0700"}},
-        ],
-    }]
-    (tmp_path / "render.yml").write_text(yaml.safe_dump(playbook))
     variables = {"model_mirror_server_name": "mirror.example.test"}
     variables.update(overrides)
-    (tmp_path / "extra.json").write_text(json.dumps(variables))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_NOCOLOR="1")
-    result = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local",
-                             "-e", "ansible_python_interpreter=%s" % sys.executable,
-                             "-e", "@%s" % (tmp_path / "extra.json"), str(tmp_path / "render.yml")],
-                            capture_output=True, text=True, cwd=REPO, check=False, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+    return render_role_template(tmp_path, ROLE, template, variables, tmp_path / template.replace(".j2", ""), "0700")
 
 
 def _check(tmp_path, binary, config):
